@@ -1,0 +1,101 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "shepherd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "shepherd", targets: ["ShepherdCLI"]),
+        .library(name: "Shepherd", targets: ["Shepherd"]),
+        .library(name: "ShepherdCore", targets: ["ShepherdCore"]),
+        .library(name: "ShepherdServer", targets: ["ShepherdServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // Wire types, configuration and the one error type. No networking.
+        .target(
+            name: "ShepherdCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Upstream providers (openai, mock) over AsyncHTTPClient.
+        .target(
+            name: "ShepherdProviders",
+            dependencies: [
+                "ShepherdCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Choosing a target for a request.
+        .target(
+            name: "ShepherdRouting",
+            dependencies: ["ShepherdCore"]
+        ),
+        // Persistent state: virtual keys (and, later, the usage ledger).
+        .target(
+            name: "ShepherdLedger",
+            dependencies: [
+                "ShepherdCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The Hummingbird application.
+        .target(
+            name: "ShepherdServer",
+            dependencies: [
+                "ShepherdCore", "ShepherdProviders", "ShepherdRouting", "ShepherdLedger",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The SDK for Swift apps.
+        .target(
+            name: "Shepherd",
+            dependencies: [
+                "ShepherdCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        // The thin command-line front end.
+        .executableTarget(
+            name: "ShepherdCLI",
+            dependencies: [
+                "ShepherdCore", "ShepherdServer", "ShepherdLedger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "ShepherdCoreTests", dependencies: ["ShepherdCore"]),
+        .testTarget(
+            name: "ShepherdServerTests",
+            dependencies: [
+                "ShepherdServer", "ShepherdCore", "ShepherdProviders", "ShepherdLedger", "Shepherd",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,101 @@
+import AsyncHTTPClient
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import ShepherdCore
+import ShepherdLedger
+import ShepherdProviders
+import ShepherdRouting
+
+/// Everything `shepherd serve` runs, built from a validated configuration.
+public struct GatewayApplication: Sendable {
+    public let config: GatewayConfig
+    let proxy: ChatProxy
+    let keyStore: KeyStore?
+    let drain = DrainState()
+    let httpClient: HTTPClient
+    let logger: Logger
+
+    /// - Parameter keyStore: where virtual keys live; opened from `config.storage` when nil
+    ///   and `auth: keys`.
+    public init(config: GatewayConfig, keyStore: KeyStore? = nil, logger: Logger = Logger(label: "shepherd")) throws {
+        self.config = config
+        self.logger = logger
+        var store = keyStore
+        if store == nil {
+            let path = try config.sqlitePath()
+            do {
+                store = try KeyStore(path: path)
+            } catch {
+                throw GatewayError(.internalError, "cannot open the key store at \(path): \(error)")
+            }
+        }
+        self.keyStore = store
+        self.httpClient = Self.makeHTTPClient()
+        var providers: [String: any ChatProvider] = [:]
+        for provider in config.providers {
+            switch provider.kind {
+            case .openai: providers[provider.name] = OpenAIProvider(config: provider, client: httpClient)
+            case .mock: providers[provider.name] = MockProvider(config: provider)
+            case .anthropic, .gemini:
+                try? httpClient.syncShutdown()
+                throw GatewayError(
+                    .internalError,
+                    "provider '\(provider.name)': kind \(provider.kind.rawValue) is not supported by this build yet; use kind: openai with an OpenAI-compatible endpoint")
+            }
+        }
+        let pickers = Dictionary(uniqueKeysWithValues: config.models.map { ($0.name, TargetPicker(targets: $0.targets)) })
+        proxy = ChatProxy(
+            config: config, providers: providers, pickers: pickers,
+            authenticator: KeyAuthenticator(store: config.server.auth == .keys ? store : nil),
+            drain: drain, costs: CostCalculator(prices: config.pricing))
+    }
+
+    /// A client sized for a gateway: many keep-alive connections per upstream host, no
+    /// redirects (a provider that redirects is misconfigured), no decompression.
+    static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10)),
+            connectionPool: .init(idleTimeout: .seconds(90), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024),
+            decompression: .disabled)
+        configuration.httpVersion = .automatic
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public func buildRouter() -> Router<BasicRequestContext> {
+        GatewayMetrics.bootstrap()
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(ErrorEnvelopeMiddleware())
+        let proxy = self.proxy
+        router.post("/v1/chat/completions") { request, context in try await proxy.handle(request, context: context) }
+        router.post("/chat/completions") { request, context in try await proxy.handle(request, context: context) }
+        SystemRoutes(config: config, keyStore: keyStore, drain: drain, authenticator: proxy.authenticator).register(on: router)
+        AdminRoutes(adminKey: config.server.adminKey, keyStore: keyStore).register(on: router)
+        return router
+    }
+
+    /// The Hummingbird application with its long-lived services; run it with
+    /// `runService()` or inside a ServiceGroup.
+    public func makeApplication(port: Int? = nil, host: String? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> some ApplicationProtocol
+    {
+        var app = Application(
+            router: buildRouter(),
+            configuration: .init(address: .hostname(host ?? config.server.host, port: port ?? config.server.port), serverName: nil),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        app.addServices(HTTPClientService(client: httpClient), DrainWatcher(state: drain))
+        return app
+    }
+}
+
+/// Shuts the upstream client down after the server has drained.
+struct HTTPClientService: Service {
+    let client: HTTPClient
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}

@@ -1,0 +1,29 @@
+import ShepherdCore
+import ShepherdProviders
+
+/// The outcomes of one request's attempts, in order, for the final error message and the
+/// `x-shepherd-attempts` header. It never holds a credential: failures are redacted.
+struct AttemptLog {
+    private(set) var failures: [UpstreamFailure] = []
+    private(set) var count = 0
+
+    mutating func begin() { count += 1 }
+    mutating func record(_ failure: UpstreamFailure) { failures.append(failure) }
+
+    /// One error for a request whose every attempt failed (SPEC §4: 502, or 504 when the
+    /// deadline is what ended it).
+    func finalError() -> GatewayError {
+        guard let last = failures.last else {
+            return GatewayError(.noHealthyUpstream, "No upstream was available for this model.")
+        }
+        let summary = failures.map { "\($0.provider)/\($0.model): \($0.outcome)" }.joined(separator: "; ")
+        if failures.allSatisfy({ $0.kind == .timeout }) {
+            return GatewayError(.upstreamTimeout, "Every upstream attempt timed out (\(summary)).")
+        }
+        let retryAfter = last.status == 429 ? last.retryAfterSeconds.map { Int($0.rounded(.up)) } : nil
+        return GatewayError(
+            .upstreamError,
+            "All \(failures.count) upstream attempt(s) failed; the last answered \(last.outcome): \(last.message) (\(summary)).",
+            retryAfterSeconds: retryAfter)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import ShepherdCore
+import ShepherdLedger
+import ShepherdProviders
+import ShepherdRouting
+
+/// `POST /v1/chat/completions`: authenticate, validate, pick a target, forward, and fall
+/// back to the model's other targets and `fallbacks:` models when an attempt fails.
+struct ChatProxy: Sendable {
+    let config: GatewayConfig
+    let providers: [String: any ChatProvider]
+    let pickers: [String: TargetPicker]
+    let authenticator: KeyAuthenticator
+    let drain: DrainState
+    let costs: CostCalculator
+
+    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let requestID = request.headers[.requestID] ?? RequestIDs.next()
+        var logger = context.logger
+        logger[metadataKey: "shepherd.request_id"] = "\(requestID)"
+        var modelLabel = "unknown"
+        do {
+            guard !drain.isDraining else {
+                throw GatewayError(.shuttingDown, "The gateway is shutting down; retry on another instance.", retryAfterSeconds: 1)
+            }
+            let caller = try authenticator.authenticate(bearer: request.headers[.authorization])
+            let inbound = try InboundChatRequest(body: try await Self.collectBody(request, limit: config.server.maxBodyBytes))
+            guard let model = config.model(named: inbound.model) else {
+                throw GatewayError(
+                    .modelNotFound, "The model '\(inbound.model)' does not exist on this gateway; GET /v1/models lists the models.",
+                    param: "model")
+            }
+            modelLabel = model.name
+            try caller.checkAllowed(model: model.name)
+            let stickyKey = model.sticky == .user ? inbound.typed.user ?? request.headers[.shepherdUser] : nil
+            var response = try await forward(inbound, model: model, stickyKey: stickyKey, requestID: requestID, logger: logger, started: started)
+            response.headers[.requestID] = requestID
+            return response
+        } catch {
+            var failure = GatewayError.from(error)
+            if case .requestTooLarge = failure.code {
+                failure.message = "The request body is larger than this gateway's limit of \(config.server.maxBodyBytes / 1024 / 1024) MB (server.max_body_mb)."
+            }
+            GatewayMetrics.request(route: "chat", model: modelLabel, status: failure.status, duration: started.duration(to: .now))
+            throw failure
+        }
+    }
+
+    private func forward(
+        _ inbound: InboundChatRequest, model: ModelConfig, stickyKey: String?, requestID: String, logger: Logger,
+        started: ContinuousClock.Instant
+    ) async throws -> Response {
+        var attempts = AttemptLog()
+        for candidate in [model.name] + model.fallbacks {
+            guard let picker = pickers[candidate] else { continue }
+            for target in picker.order(stickyKey: stickyKey) {
+                guard let provider = providers[target.provider], let providerConfig = config.provider(named: target.provider) else { continue }
+                attempts.begin()
+                let attemptStarted = ContinuousClock.now
+                let call = UpstreamCall(
+                    request: inbound, target: target, requestID: requestID,
+                    deadline: attemptStarted.advanced(by: .milliseconds(Int64(providerConfig.timeoutSeconds * 1000))), logger: logger)
+                do {
+                    let reply = try await provider.complete(call)
+                    let headers = successHeaders(target: target, attempts: attempts.count)
+                    switch reply {
+                    case .complete(let body, let usage):
+                        GatewayMetrics.upstream(provider: target.provider, model: target.model, outcome: "200", duration: attemptStarted.duration(to: .now))
+                        GatewayMetrics.request(route: "chat", model: model.name, status: 200, duration: started.duration(to: .now))
+                        var response = Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+                        response.headers[.contentType] = "application/json"
+                        if let usage, let cost = costs.cost(of: usage, at: target.ref) {
+                            response.headers[.shepherdCost] = CostCalculator.format(cost)
+                        }
+                        return response
+                    case .stream(let stream):
+                        let relay = StreamRelay(stream)
+                        // Waiting for the first bytes lets a failure before them fall back to
+                        // the next target instead of reaching the client.
+                        let first = try await relay.first()
+                        GatewayMetrics.upstream(provider: target.provider, model: target.model, outcome: "200", duration: attemptStarted.duration(to: .now))
+                        return relay.response(first: first, headers: headers, logger: logger) { status in
+                            GatewayMetrics.request(route: "chat", model: model.name, status: status, duration: started.duration(to: .now))
+                        }
+                    }
+                } catch let failure as UpstreamFailure {
+                    GatewayMetrics.upstream(provider: target.provider, model: target.model, outcome: failure.status.map(String.init) ?? "\(failure.kind)", duration: attemptStarted.duration(to: .now))
+                    logger.debug("upstream attempt failed", metadata: ["shepherd.provider": "\(target.provider)", "shepherd.outcome": "\(failure.outcome)"])
+                    if failure.isClientFault {
+                        throw GatewayError(.invalidRequest, "The upstream \(target.provider) rejected the request (\(failure.outcome)): \(failure.message)")
+                    }
+                    attempts.record(failure)
+                }
+            }
+        }
+        let error = attempts.finalError()
+        logger.warning("all upstream attempts failed", metadata: ["shepherd.model": "\(model.name)", "shepherd.attempts": "\(attempts.count)"])
+        throw error
+    }
+
+    private func successHeaders(target: Target, attempts: Int) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[.shepherdProvider] = target.provider
+        headers[.shepherdModel] = target.model
+        headers[.shepherdAttempts] = String(attempts)
+        return headers
+    }
+
+    static func collectBody(_ request: Request, limit: Int) async throws -> [UInt8] {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw GatewayError(.requestTooLarge, "The request body is larger than the gateway accepts.")
+        }
+        var request = request
+        let buffer = try await request.collectBody(upTo: limit)
+        return Array(buffer.readableBytesView)
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import ShepherdCore
+import ShepherdLedger
+
+/// `/admin/v1/keys`: the same key operations as `shepherd keys`, behind the admin key.
+struct AdminRoutes {
+    let adminKey: Secret?
+    let keyStore: KeyStore?
+
+    struct CreateKeyBody: Decodable {
+        var name: String
+        var models: [String]?
+        var budgetUSD: Decimal?
+        var rpm: Int?
+        var tpm: Int?
+        enum CodingKeys: String, CodingKey {
+            case name, models, rpm, tpm
+            case budgetUSD = "budget_usd"
+        }
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        let adminKey = self.adminKey
+        let keyStore = self.keyStore
+        let group = router.group("/admin/v1")
+        @Sendable func authorize(_ request: Request) throws(GatewayError) -> KeyStore {
+            guard let adminKey else {
+                throw GatewayError(.invalidAPIKey, "The admin API is disabled; set server.admin_key in the configuration.")
+            }
+            let presented = request.headers[.authorization].flatMap(KeyAuthenticator.token(from:)) ?? ""
+            guard KeyStoreAccess.constantTimeEqual(Array(presented.utf8), Array(adminKey.value.utf8)) else {
+                throw GatewayError(.invalidAPIKey, "A valid admin key is required as 'Authorization: Bearer …'.")
+            }
+            guard let keyStore else { throw GatewayError(.internalError, "No key store is configured.") }
+            return keyStore
+        }
+        group.get("/keys") { request, _ -> Response in
+            let store = try authorize(request)
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.key("data")
+            writer.beginArray()
+            for key in try store.list() { Self.write(key, into: &writer) }
+            writer.endArray()
+            writer.endObject()
+            return SystemRoutes.json(writer.bytes)
+        }
+        group.post("/keys") { request, context -> Response in
+            let store = try authorize(request)
+            let body: CreateKeyBody
+            do {
+                body = try await request.decode(as: CreateKeyBody.self, context: context)
+            } catch {
+                throw GatewayError(.invalidRequest, "Expected {\"name\": …, \"models\": […], \"budget_usd\": …, \"rpm\": …, \"tpm\": …}.")
+            }
+            let created = try store.create(name: body.name, models: body.models, budgetUSD: body.budgetUSD, rpm: body.rpm, tpm: body.tpm)
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.key("id"); writer.string(created.key.id)
+            writer.key("key"); writer.string(created.secret)
+            writer.key("name"); writer.string(created.key.name)
+            writer.endObject()
+            return SystemRoutes.json(writer.bytes, status: .created)
+        }
+        group.delete("/keys/{id}") { request, context -> Response in
+            let store = try authorize(request)
+            let id = try context.parameters.require("id")
+            guard try store.revoke(id: id) else { throw GatewayError(.notFound, "No key with id '\(id)'.") }
+            return SystemRoutes.json(Array(#"{"revoked":true}"#.utf8))
+        }
+    }
+
+    static func write(_ key: VirtualKey, into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("id"); writer.string(key.id)
+        writer.key("name"); writer.string(key.name)
+        writer.key("prefix"); writer.string(key.prefix + "…")
+        writer.key("models")
+        if let models = key.models {
+            writer.beginArray()
+            models.forEach { writer.string($0) }
+            writer.endArray()
+        } else {
+            writer.null()
+        }
+        writer.key("budget_usd"); if let budget = key.budgetUSD { writer.number("\(budget)") } else { writer.null() }
+        writer.key("rpm"); if let rpm = key.rpm { writer.int(rpm) } else { writer.null() }
+        writer.key("tpm"); if let tpm = key.tpm { writer.int(tpm) } else { writer.null() }
+        writer.key("created_at"); writer.int(Int(key.createdAt.timeIntervalSince1970))
+        writer.key("revoked"); writer.bool(!key.isActive)
+        writer.endObject()
+    }
+}
+
+enum KeyStoreAccess {
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,16 @@
+import Synchronization
+
+/// Request ids unique within a process and unlikely to collide across restarts: a random
+/// per-process prefix and a counter, cheaper than a UUID on every request.
+enum RequestIDs {
+    private static let prefix: String = {
+        var generator = SystemRandomNumberGenerator()
+        return String(generator.next() & 0xFF_FFFF_FFFF, radix: 36)
+    }()
+    private static let counter = Atomic<UInt64>(0)
+
+    static func next() -> String {
+        let number = counter.add(1, ordering: .relaxed).newValue
+        return "req_\(prefix)\(String(number, radix: 36))"
+    }
+}
