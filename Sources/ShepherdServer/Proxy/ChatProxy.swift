@@ -97,9 +97,7 @@ struct ChatProxy: Sendable {
                 }
             }
         }
-        let error = attempts.finalError()
-        logger.warning("all upstream attempts failed", metadata: ["shepherd.model": "\(model.name)", "shepherd.attempts": "\(attempts.count)"])
-        throw error
+        throw attempts.finalError()
     }
 
     private func successHeaders(target: Target, attempts: Int) -> HTTPFields {

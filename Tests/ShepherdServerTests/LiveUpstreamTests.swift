@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("Gateway against a live OpenAI-compatible upstream")
+struct LiveUpstreamTests {
+    static func yaml(port: Int) -> String {
+        """
+        server: { auth: none }
+        storage: sqlite://k.db
+        providers:
+          up:     { kind: openai, base_url: http://127.0.0.1:\(port)/v1, api_key: env:UP_KEY, timeout_s: 5 }
+          backup: { kind: mock, reply: from the backup }
+        models:
+          chat:     { targets: [{ provider: up, model: gpt-4o }] }
+          streamy:  { targets: [{ provider: up, model: stream }] }
+          cutty:    { targets: [{ provider: up, model: cut }] }
+          failing:  { targets: [{ provider: up, model: fail500 }, { provider: backup, model: b, weight: 0 }] }
+          rejected: { targets: [{ provider: up, model: bad400 }, { provider: backup, model: b, weight: 0 }] }
+          badauth:  { targets: [{ provider: up, model: auth401 }] }
+          limited:  { targets: [{ provider: up, model: rate429 }] }
+        pricing:
+          up/gpt-4o: { input: 2.50, cached_input: 1.25, output: 10.00 }
+        """
+    }
+
+    func withGateway(_ body: @escaping @Sendable (any TestClientProtocol, FakeUpstream.Recorder) async throws -> Void) async throws {
+        let upstream = FakeUpstream()
+        try await upstream.run { port in
+            let gateway = try TestGateway(Self.yaml(port: port), environment: ["UP_KEY": FakeUpstream.key])
+            try await gateway.test(.live) { client in try await body(client, upstream.recorder) }
+        }
+    }
+
+    @Test("the client's bytes reach the upstream untouched but for model, with the upstream key")
+    func passthrough() async throws {
+        try await withGateway { client, recorder in
+            let sent = #"{"model":"chat","temperature":0.70,"messages":[{"role":"user","content":"hi"}],"x_custom":{"b":2,"a":[1.0e2]}}"#
+            let response = try await client.chat(sent, headers: [.authorization: "Bearer client-key-not-forwarded"])
+            #expect(response.status == .ok)
+            let received = try #require(await recorder.last)
+            #expect(String(decoding: received.body, as: UTF8.self) == sent.replacingOccurrences(of: #""model":"chat""#, with: #""model":"gpt-4o""#))
+            #expect(received.headers[.authorization] == "Bearer \(FakeUpstream.key)")
+            // The upstream's answer, including fields Shepherd does not know, comes back as sent.
+            #expect(response.text.contains(#""vendor_extra":{"keep":1.10}"#))
+            // 600 uncached at 2.50, 400 cached at 1.25, 200 output at 10.00, per million.
+            #expect(response.headers[HTTPField.Name("x-shepherd-cost-usd")!] == "0.004")
+        }
+    }
+
+    @Test("a stream is relayed chunk by chunk and ends with [DONE]")
+    func stream() async throws {
+        try await withGateway { client, _ in
+            let response = try await client.chat(userMessage("streamy", "hi", extra: #","stream":true"#))
+            #expect(response.status == .ok)
+            #expect(response.text.contains("alpha ") && response.text.contains("gamma"))
+            #expect(response.text.hasSuffix("data: [DONE]\n\n"))
+            #expect(!response.text.contains("event: error"))
+        }
+    }
+
+    @Test("a stream cut before [DONE] ends with an SSE error event, never silently")
+    func cutStream() async throws {
+        try await withGateway { client, _ in
+            let response = try await client.chat(userMessage("cutty", "hi", extra: #","stream":true"#))
+            #expect(response.text.contains("gamma"))
+            #expect(response.text.contains("event: error\ndata: {\"error\""))
+            #expect(response.text.hasSuffix("data: [DONE]\n\n"))
+        }
+    }
+
+    @Test("an upstream 500 falls back to the next target")
+    func fallbackOn500() async throws {
+        try await withGateway { client, _ in
+            let response = try await client.chat(userMessage("failing", "hi"))
+            #expect(response.status == .ok)
+            #expect(response.text.contains("from the backup"))
+            #expect(response.headers[HTTPField.Name("x-shepherd-attempts")!] == "2")
+        }
+    }
+
+    @Test("an upstream 400 is the client's 400, not retried, and never shows a key")
+    func upstream400() async throws {
+        try await withGateway { client, recorder in
+            let response = try await client.chat(userMessage("rejected", "hi"))
+            #expect(response.status == .badRequest)
+            #expect(await recorder.requests.count == 1)
+            #expect(!response.text.contains(FakeUpstream.key))
+            #expect(!response.text.contains("sk-abc123"))
+            #expect(response.text.contains("[redacted]"))
+        }
+    }
+
+    @Test("upstream credential failures are 502 and never echo the key")
+    func upstream401() async throws {
+        try await withGateway { client, _ in
+            let response = try await client.chat(userMessage("badauth", "hi"))
+            #expect(response.status == .badGateway)
+            #expect(response.errorEnvelope?.message.contains("HTTP 401") == true)
+            #expect(!response.text.contains(FakeUpstream.key))
+        }
+    }
+
+    @Test("an upstream 429's Retry-After reaches the client")
+    func upstream429() async throws {
+        try await withGateway { client, _ in
+            let response = try await client.chat(userMessage("limited", "hi"))
+            #expect(response.status == .badGateway)
+            #expect(response.headers[.retryAfter] == "7")
+        }
+    }
+}
