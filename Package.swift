@@ -89,6 +89,16 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ShepherdCoreTests", dependencies: ["ShepherdCore"]),
+        .testTarget(name: "ShepherdRoutingTests", dependencies: ["ShepherdRouting", "ShepherdCore"]),
+        .testTarget(name: "ShepherdLedgerTests", dependencies: ["ShepherdLedger", "ShepherdCore"]),
+        .testTarget(
+            name: "ShepherdProvidersTests",
+            dependencies: [
+                "ShepherdProviders", "ShepherdCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ShepherdServerTests",
             dependencies: [
