@@ -64,9 +64,9 @@ public struct GatewayApplication: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    public func buildRouter() -> Router<BasicRequestContext> {
+    public func buildRouter() -> Router<GatewayRequestContext> {
         GatewayMetrics.bootstrap()
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: GatewayRequestContext.self)
         router.middlewares.add(ErrorEnvelopeMiddleware())
         let proxy = self.proxy
         router.post("/v1/chat/completions") { request, context in try await proxy.handle(request, context: context) }

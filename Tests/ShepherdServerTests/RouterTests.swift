@@ -71,6 +71,7 @@ struct RouterTests {
                 #expect(response.status == .unauthorized)
                 #expect(response.errorEnvelope?.code == "invalid_api_key")
                 #expect(response.errorEnvelope?.type == "authentication_error")
+                #expect(response.headers[HTTPField.Name("x-request-id")!] != nil)
             }
         }
     }
@@ -142,6 +143,10 @@ struct RouterTests {
             #expect(response.status == .badGateway)
             #expect(response.errorEnvelope?.code == "upstream_error")
             #expect(response.errorEnvelope?.message.contains("HTTP 503") == true)
+            #expect(response.headers[HTTPField.Name("x-request-id")!]?.hasPrefix("req_") == true)
+            #expect(response.headers[HTTPField.Name("x-shepherd-attempts")!] == "1")
+            let echoed = try await client.chat(userMessage("allbad", "hi"), key: key, headers: [HTTPField.Name("x-request-id")!: "client-chosen-id"])
+            #expect(echoed.headers[HTTPField.Name("x-request-id")!] == "client-chosen-id")
         }
     }
 

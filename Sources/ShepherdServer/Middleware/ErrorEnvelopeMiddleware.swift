@@ -3,25 +3,44 @@ import Hummingbird
 import Logging
 import ShepherdCore
 
-/// Turns every error a route throws into the OpenAI envelope, logged at the level its
-/// code deserves. Unknown errors are logged in full here and described vaguely outward.
-struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
+/// Gives every request an id (the client's `x-request-id` when it sent a sane one) and
+/// every response the matching header, and turns every error a route throws into the
+/// OpenAI envelope, logged at the level its code deserves.
+struct ErrorEnvelopeMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let sent = request.headers[.requestID], (1...128).contains(sent.utf8.count) {
+            context.requestID = sent
+        } else {
+            context.requestID = RequestIDs.next()
+        }
+        let requestID = context.requestID
         do {
-            return try await next(request, context)
+            var response = try await next(request, context)
+            response.headers[.requestID] = requestID
+            return response
         } catch {
             let gatewayError = GatewayError.from(error)
-            if gatewayError.isClientError {
-                context.logger.debug("request refused", metadata: ["shepherd.error": "\(gatewayError.code.rawValue)"])
-            } else {
-                context.logger.warning(
-                    "request failed",
-                    metadata: [
-                        "shepherd.error": "\(gatewayError.code.rawValue)", "shepherd.detail": "\(gatewayError.message)",
-                        "shepherd.cause": "\(String(describing: type(of: error)))",
-                    ])
-            }
-            return gatewayError.response(requestID: request.headers[.requestID])
+            gatewayError.log(to: context.logger, cause: error)
+            return gatewayError.response(requestID: requestID)
+        }
+    }
+}
+
+extension GatewayError {
+    /// Client mistakes are routine (debug); gateway and upstream faults are warnings.
+    func log(to logger: Logger, cause: any Error) {
+        if isClientError {
+            logger.debug("request refused", metadata: ["shepherd.error": "\(code.rawValue)"])
+        } else {
+            logger.warning(
+                "request failed",
+                metadata: [
+                    "shepherd.error": "\(code.rawValue)", "shepherd.detail": "\(message)",
+                    "shepherd.cause": "\(String(describing: Swift.type(of: cause)))",
+                ])
         }
     }
 }

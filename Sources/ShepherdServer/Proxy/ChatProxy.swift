@@ -17,12 +17,14 @@ struct ChatProxy: Sendable {
     let drain: DrainState
     let costs: CostCalculator
 
-    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+    func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let started = ContinuousClock.now
-        let requestID = request.headers[.requestID] ?? RequestIDs.next()
+        // ErrorEnvelopeMiddleware has given every request an id.
+        let requestID = context.requestID
         var logger = context.logger
         logger[metadataKey: "shepherd.request_id"] = "\(requestID)"
         var modelLabel = "unknown"
+        var attempts = AttemptLog()
         do {
             guard !drain.isDraining else {
                 throw GatewayError(.shuttingDown, "The gateway is shutting down; retry on another instance.", retryAfterSeconds: 1)
@@ -37,24 +39,25 @@ struct ChatProxy: Sendable {
             modelLabel = model.name
             try caller.checkAllowed(model: model.name)
             let stickyKey = model.sticky == .user ? inbound.typed.user ?? request.headers[.shepherdUser] : nil
-            var response = try await forward(inbound, model: model, stickyKey: stickyKey, requestID: requestID, logger: logger, started: started)
-            response.headers[.requestID] = requestID
-            return response
+            return try await forward(
+                inbound, model: model, stickyKey: stickyKey, requestID: requestID, attempts: &attempts, logger: logger, started: started)
         } catch {
             var failure = GatewayError.from(error)
             if case .requestTooLarge = failure.code {
                 failure.message = "The request body is larger than this gateway's limit of \(config.server.maxBodyBytes / 1024 / 1024) MB (server.max_body_mb)."
             }
             GatewayMetrics.request(route: "chat", model: modelLabel, status: failure.status, duration: started.duration(to: .now))
-            throw failure
+            failure.log(to: logger, cause: error)
+            var response = failure.response(requestID: requestID)
+            if attempts.count > 0 { response.headers[.shepherdAttempts] = String(attempts.count) }
+            return response
         }
     }
 
     private func forward(
-        _ inbound: InboundChatRequest, model: ModelConfig, stickyKey: String?, requestID: String, logger: Logger,
-        started: ContinuousClock.Instant
+        _ inbound: InboundChatRequest, model: ModelConfig, stickyKey: String?, requestID: String, attempts: inout AttemptLog,
+        logger: Logger, started: ContinuousClock.Instant
     ) async throws -> Response {
-        var attempts = AttemptLog()
         for candidate in [model.name] + model.fallbacks {
             guard let picker = pickers[candidate] else { continue }
             for target in picker.order(stickyKey: stickyKey) {

@@ -20,7 +20,7 @@ struct AdminRoutes {
         }
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<GatewayRequestContext>) {
         let adminKey = self.adminKey
         let keyStore = self.keyStore
         let group = router.group("/admin/v1")

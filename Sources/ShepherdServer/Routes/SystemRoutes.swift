@@ -10,7 +10,7 @@ struct SystemRoutes {
     let drain: DrainState
     let authenticator: KeyAuthenticator
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<GatewayRequestContext>) {
         let config = self.config
         let authenticator = self.authenticator
         let keyStore = self.keyStore
