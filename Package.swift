@@ -1,6 +1,9 @@
 // swift-tools-version:6.2
 import PackageDescription
 
+// CI builds with every warning an error (our targets only; dependencies keep their own).
+let strictness: [SwiftSetting] = Context.environment["CI"] == nil ? [] : [.treatAllWarnings(as: .error)]
+
 let package = Package(
     name: "shepherd",
     platforms: [.macOS(.v15)],
@@ -105,7 +108,13 @@ let package = Package(
                 "ShepherdServer", "ShepherdCore", "ShepherdProviders", "ShepherdLedger", "Shepherd",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]
 )
+
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictness
+}
