@@ -49,7 +49,7 @@ let package = Package(
         // Choosing a target for a request.
         .target(
             name: "ShepherdRouting",
-            dependencies: ["ShepherdCore"]
+            dependencies: ["ShepherdCore", .product(name: "Metrics", package: "swift-metrics")]
         ),
         // Persistent state: virtual keys (and, later, the usage ledger).
         .target(

@@ -19,7 +19,12 @@ public struct GatewayApplication: Sendable {
 
     /// - Parameter keyStore: where virtual keys live; opened from `config.storage` when nil
     ///   and `auth: keys`.
-    public init(config: GatewayConfig, keyStore: KeyStore? = nil, logger: Logger = Logger(label: "shepherd")) throws {
+    public let board: ResilienceBoard
+
+    public init(
+        config: GatewayConfig, keyStore: KeyStore? = nil, logger: Logger = Logger(label: "shepherd"),
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) throws {
         self.config = config
         self.logger = logger
         var store = keyStore
@@ -45,11 +50,13 @@ public struct GatewayApplication: Sendable {
                     "provider '\(provider.name)': kind \(provider.kind.rawValue) is not supported by this build yet; use kind: openai with an OpenAI-compatible endpoint")
             }
         }
+        let board = ResilienceBoard(config: config, now: now)
+        self.board = board
         let pickers = Dictionary(uniqueKeysWithValues: config.models.map { ($0.name, TargetPicker(targets: $0.targets)) })
         proxy = ChatProxy(
             config: config, providers: providers, pickers: pickers,
             authenticator: KeyAuthenticator(store: config.server.auth == .keys ? store : nil),
-            drain: drain, costs: CostCalculator(prices: config.pricing))
+            drain: drain, costs: CostCalculator(prices: config.pricing), board: board)
     }
 
     /// A client sized for a gateway: many keep-alive connections per upstream host, no
@@ -72,7 +79,7 @@ public struct GatewayApplication: Sendable {
         router.post("/v1/chat/completions") { request, context in try await proxy.handle(request, context: context) }
         router.post("/chat/completions") { request, context in try await proxy.handle(request, context: context) }
         SystemRoutes(config: config, keyStore: keyStore, drain: drain, authenticator: proxy.authenticator).register(on: router)
-        AdminRoutes(adminKey: config.server.adminKey, keyStore: keyStore).register(on: router)
+        AdminRoutes(adminKey: config.server.adminKey, keyStore: keyStore, config: config, board: board).register(on: router)
         return router
     }
 

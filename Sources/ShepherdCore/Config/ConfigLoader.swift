@@ -187,11 +187,12 @@ public enum ConfigLoader {
 
     static func parseRetry(_ cursor: YAMLCursor) throws(ConfigError) -> RetryPolicy {
         var retry = RetryPolicy()
-        for (key, value) in try cursor.mapping(allowed: ["attempts", "base_ms", "max_ms"]) {
+        for (key, value) in try cursor.mapping(allowed: ["attempts", "base_ms", "max_ms", "deadline_s"]) {
             switch key {
             case "attempts": retry.attempts = try value.int(in: 1...20)
             case "base_ms": retry.baseMs = try value.int(in: 0...600_000)
-            default: retry.maxMs = try value.int(in: 0...3_600_000)
+            case "max_ms": retry.maxMs = try value.int(in: 0...3_600_000)
+            default: retry.deadlineSeconds = try value.double(in: 0.001...86_400)
             }
         }
         return retry

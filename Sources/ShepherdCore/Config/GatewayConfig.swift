@@ -130,9 +130,13 @@ public struct Target: Sendable, Hashable {
 }
 
 public struct RetryPolicy: Sendable {
+    /// Tries per target, the first included.
     public var attempts: Int = 1
     public var baseMs: Int = 200
     public var maxMs: Int = 10_000
+    /// The whole request's deadline across attempts and fallbacks; by default twice the
+    /// longest `timeout_s` among the model's providers.
+    public var deadlineSeconds: Double?
     public init() {}
 }
 

@@ -36,7 +36,10 @@ public struct OpenAIProvider: ChatProvider {
 
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, deadline: NIODeadline.from(call.deadline), logger: call.logger)
+            // A stream may run long after it starts; the caller bounds the wait for its
+            // first bytes instead, and cancels the call when that wait runs out.
+            let deadline = call.request.isStream ? NIODeadline.now() + .hours(1) : NIODeadline.from(call.deadline)
+            response = try await client.execute(request, deadline: deadline, logger: call.logger)
         } catch {
             throw failure(for: error, target: call.target)
         }

@@ -7,8 +7,8 @@ import ShepherdLedger
 import ShepherdProviders
 import ShepherdRouting
 
-/// `POST /v1/chat/completions`: authenticate, validate, pick a target, forward, and fall
-/// back to the model's other targets and `fallbacks:` models when an attempt fails.
+/// `POST /v1/chat/completions`: authenticate, validate, check the key's limits, then
+/// forward with retries, breakers, pacing and fallbacks (`ChatProxy+Forward.swift`).
 struct ChatProxy: Sendable {
     let config: GatewayConfig
     let providers: [String: any ChatProvider]
@@ -16,6 +16,7 @@ struct ChatProxy: Sendable {
     let authenticator: KeyAuthenticator
     let drain: DrainState
     let costs: CostCalculator
+    let board: ResilienceBoard
 
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let started = ContinuousClock.now
@@ -25,6 +26,7 @@ struct ChatProxy: Sendable {
         logger[metadataKey: "shepherd.request_id"] = "\(requestID)"
         var modelLabel = "unknown"
         var attempts = AttemptLog()
+        var limitHeaders = HTTPFields()
         do {
             guard !drain.isDraining else {
                 throw GatewayError(.shuttingDown, "The gateway is shutting down; retry on another instance.", retryAfterSeconds: 1)
@@ -38,9 +40,25 @@ struct ChatProxy: Sendable {
             }
             modelLabel = model.name
             try caller.checkAllowed(model: model.name)
-            let stickyKey = model.sticky == .user ? inbound.typed.user ?? request.headers[.shepherdUser] : nil
-            return try await forward(
-                inbound, model: model, stickyKey: stickyKey, requestID: requestID, attempts: &attempts, logger: logger, started: started)
+            let promptTokens = TokenEstimate.prompt(inbound.typed.messages)
+            if let key = caller.key, let allowance = board.admitKey(id: key.id, rpm: key.rpm, tpm: key.tpm, tokens: promptTokens) {
+                limitHeaders = Self.rateLimitHeaders(allowance)
+                if let retryAfter = allowance.retryAfter {
+                    let seconds = max(1, Int(retryAfter.components.seconds) + 1)
+                    throw GatewayError(
+                        .rateLimitExceeded, "This API key is over its \(Self.limitDescription(key)) limit; retry in \(seconds) s.",
+                        retryAfterSeconds: seconds)
+                }
+            }
+            let route = ForwardPlan(
+                inbound: inbound, model: model, stickyKey: model.sticky == .user ? inbound.typed.user ?? request.headers[.shepherdUser] : nil,
+                requestID: requestID, promptTokens: promptTokens, started: started, logger: logger)
+            var response = try await forward(route, attempts: &attempts)
+            response.headers.append(contentsOf: limitHeaders)
+            if let key = caller.key, let usage = response.usage {
+                board.settleKey(id: key.id, estimatedTokens: promptTokens, actualTokens: usage.totalTokens)
+            }
+            return response.http
         } catch {
             var failure = GatewayError.from(error)
             if case .requestTooLarge = failure.code {
@@ -50,65 +68,23 @@ struct ChatProxy: Sendable {
             failure.log(to: logger, cause: error)
             var response = failure.response(requestID: requestID)
             if attempts.count > 0 { response.headers[.shepherdAttempts] = String(attempts.count) }
+            response.headers.append(contentsOf: limitHeaders)
             return response
         }
     }
 
-    private func forward(
-        _ inbound: InboundChatRequest, model: ModelConfig, stickyKey: String?, requestID: String, attempts: inout AttemptLog,
-        logger: Logger, started: ContinuousClock.Instant
-    ) async throws -> Response {
-        for candidate in [model.name] + model.fallbacks {
-            guard let picker = pickers[candidate] else { continue }
-            for target in picker.order(stickyKey: stickyKey) {
-                guard let provider = providers[target.provider], let providerConfig = config.provider(named: target.provider) else { continue }
-                attempts.begin()
-                let attemptStarted = ContinuousClock.now
-                let call = UpstreamCall(
-                    request: inbound, target: target, requestID: requestID,
-                    deadline: attemptStarted.advanced(by: .milliseconds(Int64(providerConfig.timeoutSeconds * 1000))), logger: logger)
-                do {
-                    let reply = try await provider.complete(call)
-                    let headers = successHeaders(target: target, attempts: attempts.count)
-                    switch reply {
-                    case .complete(let body, let usage):
-                        GatewayMetrics.upstream(provider: target.provider, model: target.model, outcome: "200", duration: attemptStarted.duration(to: .now))
-                        GatewayMetrics.request(route: "chat", model: model.name, status: 200, duration: started.duration(to: .now))
-                        var response = Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
-                        response.headers[.contentType] = "application/json"
-                        if let usage, let cost = costs.cost(of: usage, at: target.ref) {
-                            response.headers[.shepherdCost] = CostCalculator.format(cost)
-                        }
-                        return response
-                    case .stream(let stream):
-                        let relay = StreamRelay(stream)
-                        // Waiting for the first bytes lets a failure before them fall back to
-                        // the next target instead of reaching the client.
-                        let first = try await relay.first()
-                        GatewayMetrics.upstream(provider: target.provider, model: target.model, outcome: "200", duration: attemptStarted.duration(to: .now))
-                        return relay.response(first: first, headers: headers, logger: logger) { status in
-                            GatewayMetrics.request(route: "chat", model: model.name, status: status, duration: started.duration(to: .now))
-                        }
-                    }
-                } catch let failure as UpstreamFailure {
-                    GatewayMetrics.upstream(provider: target.provider, model: target.model, outcome: failure.status.map(String.init) ?? "\(failure.kind)", duration: attemptStarted.duration(to: .now))
-                    logger.debug("upstream attempt failed", metadata: ["shepherd.provider": "\(target.provider)", "shepherd.outcome": "\(failure.outcome)"])
-                    if failure.isClientFault {
-                        throw GatewayError(.invalidRequest, "The upstream \(target.provider) rejected the request (\(failure.outcome)): \(failure.message)")
-                    }
-                    attempts.record(failure)
-                }
-            }
-        }
-        throw attempts.finalError()
+    /// OpenAI's `x-ratelimit-*` headers for a key with limits.
+    static func rateLimitHeaders(_ allowance: ResilienceBoard.KeyAllowance) -> HTTPFields {
+        var headers = HTTPFields()
+        if let limit = allowance.limitRequests { headers[.rateLimitLimitRequests] = String(limit) }
+        if let remaining = allowance.remainingRequests { headers[.rateLimitRemainingRequests] = String(remaining) }
+        if let limit = allowance.limitTokens { headers[.rateLimitLimitTokens] = String(limit) }
+        if let remaining = allowance.remainingTokens { headers[.rateLimitRemainingTokens] = String(remaining) }
+        return headers
     }
 
-    private func successHeaders(target: Target, attempts: Int) -> HTTPFields {
-        var headers = HTTPFields()
-        headers[.shepherdProvider] = target.provider
-        headers[.shepherdModel] = target.model
-        headers[.shepherdAttempts] = String(attempts)
-        return headers
+    static func limitDescription(_ key: VirtualKey) -> String {
+        [key.rpm.map { "\($0) requests/min" }, key.tpm.map { "\($0) tokens/min" }].compactMap { $0 }.joined(separator: " / ")
     }
 
     static func collectBody(_ request: Request, limit: Int) async throws -> [UInt8] {
@@ -118,5 +94,27 @@ struct ChatProxy: Sendable {
         var request = request
         let buffer = try await request.collectBody(upTo: limit)
         return Array(buffer.readableBytesView)
+    }
+}
+
+/// What one request's forwarding needs to know.
+struct ForwardPlan {
+    var inbound: InboundChatRequest
+    var model: ModelConfig
+    var stickyKey: String?
+    var requestID: String
+    var promptTokens: Int
+    var started: ContinuousClock.Instant
+    var logger: Logger
+}
+
+/// A response on its way out, with the usage the gateway learnt from it (non-streams).
+struct ProxiedResponse {
+    var http: Response
+    var usage: Usage?
+
+    var headers: HTTPFields {
+        get { http.headers }
+        set { http.headers = newValue }
     }
 }

@@ -12,14 +12,18 @@ final class StreamRelay: @unchecked Sendable {
     // the response body writer.
     private var iterator: SSEByteStream.AsyncIterator
     private var tail: [UInt8] = []
+    private let target: Target
 
-    init(_ stream: SSEByteStream) {
+    init(_ stream: SSEByteStream, target: Target) {
         iterator = stream.makeAsyncIterator()
+        self.target = target
     }
 
     func first() async throws -> ByteBuffer {
         guard let chunk = try await iterator.next() else {
-            throw UpstreamFailure(provider: "", model: "", kind: .invalidResponse, message: "the upstream closed the stream before sending anything")
+            throw UpstreamFailure(
+                provider: target.provider, model: target.model, kind: .invalidResponse,
+                message: "the upstream closed the stream before sending anything")
         }
         remember(chunk)
         return chunk

@@ -2,11 +2,14 @@ import Foundation
 import Hummingbird
 import ShepherdCore
 import ShepherdLedger
+import ShepherdRouting
 
 /// `/admin/v1/keys`: the same key operations as `shepherd keys`, behind the admin key.
 struct AdminRoutes {
     let adminKey: Secret?
     let keyStore: KeyStore?
+    let config: GatewayConfig
+    let board: ResilienceBoard
 
     struct CreateKeyBody: Decodable {
         var name: String
@@ -34,6 +37,12 @@ struct AdminRoutes {
             }
             guard let keyStore else { throw GatewayError(.internalError, "No key store is configured.") }
             return keyStore
+        }
+        let config = self.config
+        let board = self.board
+        group.get("/routes") { request, _ -> Response in
+            _ = try authorize(request)
+            return SystemRoutes.json(RoutesReport(config: config, board: board).json())
         }
         group.get("/keys") { request, _ -> Response in
             let store = try authorize(request)

@@ -39,4 +39,8 @@ extension HTTPField.Name {
     static let shepherdAttempts = Self("x-shepherd-attempts")!
     static let shepherdCost = Self("x-shepherd-cost-usd")!
     static let shepherdUser = Self("x-shepherd-user")!
+    static let rateLimitLimitRequests = Self("x-ratelimit-limit-requests")!
+    static let rateLimitRemainingRequests = Self("x-ratelimit-remaining-requests")!
+    static let rateLimitLimitTokens = Self("x-ratelimit-limit-tokens")!
+    static let rateLimitRemainingTokens = Self("x-ratelimit-remaining-tokens")!
 }
