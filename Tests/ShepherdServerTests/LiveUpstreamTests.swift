@@ -104,11 +104,12 @@ struct LiveUpstreamTests {
         }
     }
 
-    @Test("an upstream 429's Retry-After reaches the client")
+    @Test("an upstream 429 stays a 429 and its Retry-After reaches the client")
     func upstream429() async throws {
         try await withGateway { client, _ in
             let response = try await client.chat(userMessage("limited", "hi"))
-            #expect(response.status == .badGateway)
+            #expect(response.status == .tooManyRequests)
+            #expect(response.errorEnvelope?.code == "rate_limit_exceeded")
             #expect(response.headers[.retryAfter] == "7")
         }
     }

@@ -20,10 +20,14 @@ struct AttemptLog {
         if failures.allSatisfy({ $0.kind == .timeout }) {
             return GatewayError(.upstreamTimeout, "Every upstream attempt timed out (\(summary)).")
         }
-        let retryAfter = last.status == 429 ? last.retryAfterSeconds.map { Int($0.rounded(.up)) } : nil
+        if last.status == 429 {
+            // An upstream's rate limit stays a 429, so clients back off instead of failing.
+            return GatewayError(
+                .rateLimitExceeded, "The upstream is rate limiting this model (\(summary)); retry later.",
+                retryAfterSeconds: last.retryAfterSeconds.map { max(1, Int($0.rounded(.up))) } ?? 1)
+        }
         return GatewayError(
             .upstreamError,
-            "All \(failures.count) upstream attempt(s) failed; the last answered \(last.outcome): \(last.message) (\(summary)).",
-            retryAfterSeconds: retryAfter)
+            "All \(failures.count) upstream attempt(s) failed; the last answered \(last.outcome): \(last.message) (\(summary)).")
     }
 }
