@@ -114,3 +114,31 @@ struct LiveUpstreamTests {
         }
     }
 }
+
+@Suite("Stream usage")
+struct StreamUsageTests {
+    @Test("a stream asks the upstream for usage and hides that chunk from a client that did not ask")
+    func includeUsageInjected() async throws {
+        let upstream = FakeUpstream()
+        try await upstream.run { port in
+            let gateway = try TestGateway(LiveUpstreamTests.yaml(port: port), environment: ["UP_KEY": FakeUpstream.key])
+            try await gateway.test(.live) { client in
+                _ = try await client.chat(userMessage("streamy", "hi", extra: #","stream":true"#))
+                let sent = String(decoding: try #require(await upstream.recorder.last).body, as: UTF8.self)
+                #expect(sent.contains(#""stream_options":{"include_usage":true}"#))
+            }
+        }
+    }
+
+    @Test("the mock's usage chunk reaches only clients that asked for it")
+    func usageChunkHidden() async throws {
+        let gateway = try TestGateway("server: { auth: none }\nstorage: sqlite://k.db\nproviders:\n  sim: { kind: mock }\nmodels:\n  chat: { targets: [{ provider: sim, model: m }] }\n")
+        try await gateway.test { client in
+            let hidden = try await client.chat(userMessage("chat", "a b", extra: #","stream":true"#))
+            #expect(!hidden.text.contains(#""usage""#))
+            #expect(hidden.text.hasSuffix("data: [DONE]\n\n"))
+            let shown = try await client.chat(userMessage("chat", "a b", extra: #","stream":true,"stream_options":{"include_usage":true}"#))
+            #expect(shown.text.contains(#""usage""#))
+        }
+    }
+}

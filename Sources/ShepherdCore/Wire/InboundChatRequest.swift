@@ -33,12 +33,21 @@ public struct InboundChatRequest: Sendable {
         }
     }
 
-    /// The body to send upstream: the client's bytes with `model` set to the target's.
+    /// The body to send upstream: the client's bytes with `model` set to the target's and,
+    /// for a stream whose client did not ask for usage, `stream_options.include_usage` set
+    /// so that the ledger learns what the stream cost (the gateway hides that extra chunk).
     public func body(forUpstreamModel upstreamModel: String) -> [UInt8] {
         var writer = JSONWriter(reservingCapacity: upstreamModel.utf8.count + 2)
         writer.string(upstreamModel)
-        return layout.replacing("model", with: writer.bytes, in: body)
+        let withModel = layout.replacing("model", with: writer.bytes, in: body)
+        guard isStream, typed.streamOptions?.includeUsage != true,
+            let relaid = try? TopLevelJSON(bytes: withModel)
+        else { return withModel }
+        return relaid.replacing("stream_options", with: Array(#"{"include_usage":true}"#.utf8), in: withModel)
     }
+
+    /// Whether the client itself asked for the final usage chunk of a stream.
+    public var clientWantsStreamUsage: Bool { typed.streamOptions?.includeUsage ?? false }
 
     private static let decoder = JSONDecoder()
 

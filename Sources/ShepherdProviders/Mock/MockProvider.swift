@@ -50,7 +50,9 @@ public final class MockProvider: ChatProvider {
 
     private func stream(_ answer: MockAnswer, id: String, created: Int, model: String, request: ChatCompletionRequest) -> SSEByteStream {
         let pace = settings.streamChunkMs
-        let includeUsage = request.streamOptions?.includeUsage ?? false
+        // Like an OpenAI upstream the gateway asked for `include_usage`: the gateway reads
+        // the usage chunk and hides it from clients that did not ask.
+        let includeUsage = true
         return SSEByteStream { continuation in
             let task = Task {
                 do {

@@ -154,12 +154,12 @@ extension ChatProxy {
                     continuation.finish()
                 }
             }
-            let relay = StreamRelay(stream, target: target)
+            let relay = StreamRelay(stream, target: target, hideUsageChunk: !call.request.clientWantsStreamUsage)
             return (relay, try await relay.first())
         }
         GatewayMetrics.upstream(provider: target.provider, model: target.model, outcome: "200", duration: attemptStarted.duration(to: .now))
-        let response = relay.response(first: first, headers: headers, logger: plan.logger) { status in
-            GatewayMetrics.request(route: "chat", model: modelName, status: status, duration: started.duration(to: .now))
+        let response = relay.response(first: first, headers: headers, logger: plan.logger) { outcome in
+            GatewayMetrics.request(route: "chat", model: modelName, status: outcome.status, duration: started.duration(to: .now))
         }
         return ProxiedResponse(http: response, usage: nil)
     }

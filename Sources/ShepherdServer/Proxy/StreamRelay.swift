@@ -4,32 +4,46 @@ import Logging
 import ShepherdCore
 import ShepherdProviders
 
-/// Forwards an upstream's server-sent events to the client chunk by chunk. A stream that
-/// breaks, or ends without `[DONE]`, is closed with an SSE `error` event and `data: [DONE]`
-/// so that clients never mistake a cut for a complete answer.
+/// Forwards an upstream's server-sent events to the client event by event, as they arrive.
+/// A stream that breaks, or ends without `[DONE]`, is closed with an SSE `error` event and
+/// `data: [DONE]`, so that clients never mistake a cut for a complete answer.
 final class StreamRelay: @unchecked Sendable {
-    // The iterator is only ever used by one task at a time: first by the handler, then by
-    // the response body writer.
+    // Used by one task at a time: first by the handler (for the first bytes), then by the
+    // response body writer.
     private var iterator: SSEByteStream.AsyncIterator
-    private var tail: [UInt8] = []
+    private(set) var transcript: StreamTranscript
     private let target: Target
 
-    init(_ stream: SSEByteStream, target: Target) {
+    /// How a relayed stream ended, for metrics and the ledger.
+    struct Outcome: Sendable {
+        var status: Int
+        var usage: Usage?
+        var text: String
+        var finishReason: String?
+    }
+
+    init(_ stream: SSEByteStream, target: Target, hideUsageChunk: Bool) {
         iterator = stream.makeAsyncIterator()
         self.target = target
+        transcript = StreamTranscript(hideUsageChunk: hideUsageChunk)
     }
 
+    /// The first complete events; a failure here can still be retried elsewhere.
     func first() async throws -> ByteBuffer {
-        guard let chunk = try await iterator.next() else {
-            throw UpstreamFailure(
-                provider: target.provider, model: target.model, kind: .invalidResponse,
-                message: "the upstream closed the stream before sending anything")
+        while true {
+            guard let chunk = try await iterator.next() else {
+                if let rest = transcript.flush() { return rest }
+                throw UpstreamFailure(
+                    provider: target.provider, model: target.model, kind: .invalidResponse,
+                    message: "the upstream closed the stream before sending anything")
+            }
+            if let events = transcript.feed(chunk) { return events }
         }
-        remember(chunk)
-        return chunk
     }
 
-    func response(first: ByteBuffer, headers: HTTPFields, logger: Logger, finished: @escaping @Sendable (Int) -> Void) -> Response {
+    func response(
+        first: ByteBuffer, headers: HTTPFields, logger: Logger, finished: @escaping @Sendable (Outcome) async -> Void
+    ) -> Response {
         var headers = headers
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
@@ -37,10 +51,11 @@ final class StreamRelay: @unchecked Sendable {
             try await writer.write(first)
             var status = 200
             do {
-                while let chunk = try await self.next() {
-                    try await writer.write(chunk)
+                while let chunk = try await self.iterator.next() {
+                    if let events = self.transcript.feed(chunk) { try await writer.write(events) }
                 }
-                if !self.endedWithDone {
+                if let rest = self.transcript.flush() { try await writer.write(rest) }
+                if !self.transcript.sawDone {
                     status = 502
                     try await writer.write(Self.errorEvent(GatewayError(.upstreamError, "The upstream ended the stream without [DONE].")))
                 }
@@ -49,26 +64,13 @@ final class StreamRelay: @unchecked Sendable {
                 logger.warning("upstream stream broke", metadata: ["shepherd.detail": "\(failure.message)"])
                 try await writer.write(Self.errorEvent(GatewayError(.upstreamError, "The upstream stream failed: \(failure.message)")))
             }
-            finished(status)
+            let transcript = self.transcript
+            // Recorded before the stream's end reaches the client, so that a complete
+            // answer's ledger row is durable before the client has it all.
+            await finished(Outcome(status: status, usage: transcript.usage, text: transcript.text, finishReason: transcript.finishReason))
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
-    }
-
-    private func next() async throws -> ByteBuffer? {
-        let chunk = try await iterator.next()
-        if let chunk { remember(chunk) }
-        return chunk
-    }
-
-    private func remember(_ chunk: ByteBuffer) {
-        tail.append(contentsOf: chunk.readableBytesView.suffix(32))
-        if tail.count > 32 { tail.removeFirst(tail.count - 32) }
-    }
-
-    private var endedWithDone: Bool {
-        let text = String(decoding: tail, as: UTF8.self).trimmingTrailingWhitespace()
-        return text.hasSuffix("[DONE]")
     }
 
     static func errorEvent(_ error: GatewayError) -> ByteBuffer {
@@ -76,13 +78,5 @@ final class StreamRelay: @unchecked Sendable {
         buffer.writeBytes(error.openAIEnvelope())
         buffer.writeString("\n\ndata: [DONE]\n\n")
         return buffer
-    }
-}
-
-extension String {
-    func trimmingTrailingWhitespace() -> Substring {
-        var end = endIndex
-        while end > startIndex, self[index(before: end)].isWhitespace { end = index(before: end) }
-        return self[..<end]
     }
 }
