@@ -5,39 +5,38 @@ extension Tokenizer {
         var text = text
         text.withUTF8 { buffer in
             guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
-            var state = EncodeState(cached: buffer.count >= PieceCache.minTextLength)
-            defer { state.deallocate() }
+            let state = EncodeState(cached: buffer.count >= PieceCache.minTextLength)
             guard allowSpecial else {
-                encodeSegment(base, from: 0, to: buffer.count, state: &state, into: &sink)
+                encodeSegment(base, from: 0, to: buffer.count, state: state, into: &sink)
                 return
             }
             // Text between special tokens is split on its own: `$` and `(?!\S)` see the
             // segment's end, as in tiktoken.
             var start = 0
             while let special = specials.firstMatch(in: base, from: start, to: buffer.count) {
-                encodeSegment(base, from: start, to: special.start, state: &state, into: &sink)
+                encodeSegment(base, from: start, to: special.start, state: state, into: &sink)
                 sink.emit(UInt32(special.id))
                 start = special.start + special.length
             }
-            encodeSegment(base, from: start, to: buffer.count, state: &state, into: &sink)
+            encodeSegment(base, from: start, to: buffer.count, state: state, into: &sink)
         }
     }
 
     private func encodeSegment<Sink: TokenSink>(
-        _ text: UnsafePointer<UInt8>, from start: Int, to end: Int, state: inout EncodeState, into sink: inout Sink
+        _ text: UnsafePointer<UInt8>, from start: Int, to end: Int, state: EncodeState, into sink: inout Sink
     ) {
         guard start < end else { return }
-        let scanner = TextScanner(text: text, end: end, bmp: ScalarClassTable.shared.bmp)
+        let scanner = TextScanner(text: text, end: end, classes: ScalarClassTable.shared.classes)
         switch encoding {
         case .cl100k_base:
-            encodePieces(CL100KSplitter(scanner: scanner), from: start, state: &state, into: &sink)
+            encodePieces(CL100KSplitter(scanner: scanner), from: start, state: state, into: &sink)
         case .o200k_base:
-            encodePieces(O200KSplitter(scanner: scanner), from: start, state: &state, into: &sink)
+            encodePieces(O200KSplitter(scanner: scanner), from: start, state: state, into: &sink)
         }
     }
 
     private func encodePieces<Splitter: PieceSplitter, Sink: TokenSink>(
-        _ splitter: Splitter, from start: Int, state: inout EncodeState, into sink: inout Sink
+        _ splitter: Splitter, from start: Int, state: EncodeState, into sink: inout Sink
     ) {
         let text = splitter.scanner.text
         let end = splitter.scanner.end
@@ -56,7 +55,7 @@ extension Tokenizer {
             if whole != RankTable.missing {
                 sink.emit(whole)
             } else if length > ShortPieceMerger.maxLength {
-                LongPieceMerger.merge(piece, length, ranks: ranks, into: &sink)
+                state.longMerger.merge(piece, length, ranks: ranks, into: &sink)
             } else if length <= PieceCache.maxPieceLength, let cache = state.cache {
                 let (slot, hit) = cache.lookup(piece, length)
                 if let hit {
@@ -71,20 +70,5 @@ extension Tokenizer {
                 for k in 0..<count { sink.emit(state.merger.tokens[k]) }
             }
         }
-    }
-}
-
-/// Scratch memory for one `encode` call; the tokenizer itself stays immutable and shared.
-struct EncodeState {
-    let merger = ShortPieceMerger()
-    let cache: PieceCache?
-
-    init(cached: Bool) {
-        cache = cached ? PieceCache() : nil
-    }
-
-    func deallocate() {
-        merger.deallocate()
-        cache?.deallocate()
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Byte-level BPE exactly as OpenAI's tiktoken 0.14.0 computes it, for `cl100k_base` and
 /// `o200k_base`. Immutable after loading; one instance is shared by all threads.
 public final class Tokenizer: Sendable {
@@ -18,6 +20,13 @@ public final class Tokenizer: Sendable {
         case .cl100k_base: try sharedCL100K.get()
         case .o200k_base: try sharedO200K.get()
         }
+    }
+
+    /// A tokenizer for `name` read from a rank file outside the package resources (for a
+    /// deployment that ships the binary without its resource bundle). Not cached; the file must
+    /// still be the official one (sha256-checked).
+    public static func load(_ name: EncodingName, vocabularyFile: URL) throws -> Tokenizer {
+        Tokenizer(encoding: name, ranks: try VocabularyLoader.load(name, file: vocabularyFile))
     }
 
     /// Token ids of `text`. With `allowSpecial` the special-token strings in the text (such as
@@ -52,8 +61,8 @@ public final class Tokenizer: Sendable {
         return bytes
     }
 
-    /// The text of the tokens. A token sequence that splits a UTF-8 character decodes the
-    /// broken bytes as U+FFFD, as tiktoken's `decode(errors="replace")` does.
+    /// The text of the tokens. Bytes that are not valid UTF-8 (a sequence cut inside a character)
+    /// become U+FFFD, the same policy as tiktoken's `decode` (`errors="replace"`).
     public func decode(_ ids: [Int]) -> String {
         String(decoding: decodeBytes(ids), as: UTF8.self)
     }

@@ -3,7 +3,7 @@
 /// text it beats anything cleverer. Buffers are reused across the pieces of one `encode` call.
 struct ShortPieceMerger {
     /// Longest piece this merger takes; longer ones go to `LongPieceMerger`.
-    static let maxLength = 96
+    static let maxLength = 24
 
     private let starts: UnsafeMutablePointer<Int>
     private let pairRanks: UnsafeMutablePointer<UInt32>

@@ -23,12 +23,22 @@ enum ScalarClass {
     static func compute(_ value: UInt32) -> UInt8 {
         guard let scalar = Unicode.Scalar(value) else { return 0 }
         let properties = scalar.properties
-        if properties.isWhitespace {
+        // Category first: it settles most scalars with one table lookup.
+        let category = properties.generalCategory
+        switch category {
+        case .control, .spaceSeparator, .lineSeparator, .paragraphSeparator:
+            guard properties.isWhitespace else { return 0 }
             return value == 0x0A || value == 0x0D ? space | newline : space
+        case .unassigned, .privateUse, .surrogate, .format, .connectorPunctuation, .dashPunctuation,
+            .openPunctuation, .closePunctuation, .initialPunctuation, .finalPunctuation, .otherPunctuation,
+            .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
+            return 0
+        default:
+            break
         }
         guard let age = properties.age, age.major <= 16 else { return 0 }
         if value == 0x0295 { return letter | lower }
-        switch properties.generalCategory {
+        switch category {
         case .uppercaseLetter, .titlecaseLetter:
             return letter | upper
         case .lowercaseLetter:
@@ -42,25 +52,5 @@ enum ScalarClass {
         default:
             return 0
         }
-    }
-}
-
-/// Precomputed classes for the Basic Multilingual Plane. Building it costs a few milliseconds
-/// once per process; scalars outside the BMP (mostly emoji) are rare enough to classify on the fly.
-final class ScalarClassTable: @unchecked Sendable {
-    // @unchecked: the buffer is written only in `init` and read-only afterwards.
-    static let shared = ScalarClassTable()
-
-    let bmp: UnsafeMutablePointer<UInt8>
-
-    private init() {
-        bmp = .allocate(capacity: 0x10000)
-        for value in 0..<UInt32(0x10000) {
-            bmp[Int(value)] = ScalarClass.compute(value)
-        }
-    }
-
-    deinit {
-        bmp.deallocate()
     }
 }

@@ -4,25 +4,27 @@ struct TextScanner {
     let text: UnsafePointer<UInt8>
     /// End of the segment being split; regex `$` and `(?!\S)` see this as the end of text.
     let end: Int
-    let bmp: UnsafePointer<UInt8>
+    /// `ScalarClassTable.shared.classes`
+    let classes: UnsafePointer<UInt8>
 
     /// The class bits and UTF-8 length of the scalar starting at `index`.
     @inline(__always)
     func scalar(at index: Int) -> (cls: UInt8, length: Int) {
         let b0 = text[index]
-        if b0 < 0x80 { return (bmp[Int(b0)], 1) }
+        if b0 < 0x80 { return (classes[Int(b0)], 1) }
         if b0 < 0xE0 {
             let value = Int(b0 & 0x1F) << 6 | Int(text[index + 1] & 0x3F)
-            return (bmp[value], 2)
+            return (classes[value], 2)
         }
         if b0 < 0xF0 {
             let value = Int(b0 & 0x0F) << 12 | Int(text[index + 1] & 0x3F) << 6 | Int(text[index + 2] & 0x3F)
-            return (bmp[value], 3)
+            return (classes[value], 3)
         }
         let value =
-            UInt32(b0 & 0x07) << 18 | UInt32(text[index + 1] & 0x3F) << 12
-            | UInt32(text[index + 2] & 0x3F) << 6 | UInt32(text[index + 3] & 0x3F)
-        return (ScalarClass.compute(value), 4)
+            Int(b0 & 0x07) << 18 | Int(text[index + 1] & 0x3F) << 12
+            | Int(text[index + 2] & 0x3F) << 6 | Int(text[index + 3] & 0x3F)
+        if value < ScalarClassTable.tableSize { return (classes[value], 4) }
+        return (ScalarClass.compute(UInt32(value)), 4)
     }
 
     /// End of the run of scalars, starting at `index`, that have any bit of `mask`.

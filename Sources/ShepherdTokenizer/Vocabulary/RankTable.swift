@@ -31,7 +31,8 @@ final class RankTable: @unchecked Sendable {
     private let singles: UnsafeMutablePointer<UInt32>
 
     /// `tokenBytes` holds every token back to back, by rank; `tokenOffsets` has `count + 1`
-    /// entries delimiting them. Returns nil when two ranks share a byte string.
+    /// entries delimiting them. Byte strings must be unique (the official files are; their
+    /// sha256 is checked before this runs); returns nil for an empty token or no tokens.
     init?(tokenBytes: [UInt8], tokenOffsets: [Int]) {
         count = tokenOffsets.count - 1
         bytes = .allocate(capacity: max(tokenBytes.count, 1))
@@ -39,7 +40,7 @@ final class RankTable: @unchecked Sendable {
         offsets = .allocate(capacity: tokenOffsets.count)
         offsets.initialize(from: tokenOffsets, count: tokenOffsets.count)
         var capacity = 1024
-        while capacity < count * 2 { capacity <<= 1 }
+        while capacity < 2 * count { capacity <<= 1 }  // load factor below 1/2: probes stay short
         mask = capacity - 1
         slots = .allocate(capacity: capacity * 2)
         slots.initialize(repeating: 0, count: capacity * 2)
@@ -56,7 +57,8 @@ final class RankTable: @unchecked Sendable {
         for rank in 0..<count {
             let start = bytes + offsets[rank]
             let length = offsets[rank + 1] - offsets[rank]
-            guard length > 0, insert(start, length, value: rank) else { return nil }
+            guard length > 0 else { return nil }
+            insert(start, length, value: rank)
             if length == 1 { singles[Int(start[0])] = UInt32(rank) }
             if length == 2 { pairs[Int(start[0]) << 8 | Int(start[1])] = UInt32(rank) }
         }
@@ -108,15 +110,13 @@ final class RankTable: @unchecked Sendable {
         UnsafeBufferPointer(start: bytes + offsets[rank], count: offsets[rank + 1] - offsets[rank])
     }
 
-    private func insert(_ start: UnsafePointer<UInt8>, _ length: Int, value: Int) -> Bool {
-        if rank(start, length) != Self.missing { return false }
+    private func insert(_ start: UnsafePointer<UInt8>, _ length: Int, value: Int) {
         let key = Self.prefixKey(start, length)
         let hash = Self.hash(key, start, length)
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[2 * slot + 1] != 0 { slot = (slot + 1) & mask }
         slots[2 * slot] = key
         slots[2 * slot + 1] = UInt64(value + 1) | UInt64(length) << 32 | (hash >> 48) << 48
-        return true
     }
 
     /// The first `min(length, 8)` bytes, little-endian, zero-padded, without reading past the

@@ -4,10 +4,12 @@ import Foundation
 /// Reads a tiktoken rank file (`base64(token) SPACE rank LF`, ranks 0..<N in order) from the
 /// package resources, after checking it is byte-for-byte the official file.
 enum VocabularyLoader {
-    static func load(_ encoding: EncodingName) throws -> RankTable {
+    /// Loads from `file`, or from the package resources when it is nil.
+    static func load(_ encoding: EncodingName, file: URL? = nil) throws -> RankTable {
         let name = encoding.rawValue
         guard
-            let url = Bundle.module.url(forResource: name, withExtension: "tiktoken", subdirectory: "Resources")
+            let url = file
+                ?? Bundle.module.url(forResource: name, withExtension: "tiktoken", subdirectory: "Resources")
                 ?? Bundle.module.url(forResource: name, withExtension: "tiktoken")
         else {
             throw TokenizerError.vocabularyMissing(encoding: name)
@@ -30,6 +32,7 @@ enum VocabularyLoader {
         var tokenBytes: [UInt8] = []
         tokenBytes.reserveCapacity(data.count / 2)
         var offsets: [Int] = [0]
+        let base64Value = Self.base64Value
         let parsed = data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Int? in
             let text = raw.bindMemory(to: UInt8.self)
             var line = 0
