@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Wire types, configuration and the one error type. No networking.
@@ -35,6 +36,12 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // Byte-level BPE exact to tiktoken; vocabularies ship as resources.
+        .target(
+            name: "ShepherdTokenizer",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Resources")]
         ),
         // Upstream providers (openai, mock) over AsyncHTTPClient.
         .target(
@@ -49,16 +56,22 @@ let package = Package(
         // Choosing a target for a request.
         .target(
             name: "ShepherdRouting",
-            dependencies: ["ShepherdCore", .product(name: "Metrics", package: "swift-metrics")]
+            dependencies: ["ShepherdCore", "ShepherdTokenizer", .product(name: "Metrics", package: "swift-metrics")]
         ),
-        // Persistent state: virtual keys (and, later, the usage ledger).
+        // Persistent state: virtual keys, the price catalog, the usage ledger and budgets
+        // (SQLite by default, PostgreSQL for several gateway instances).
         .target(
             name: "ShepherdLedger",
             dependencies: [
                 "ShepherdCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/catalog.json"), .copy("Resources/SOURCES.md")]
         ),
         // The Hummingbird application.
         .target(
@@ -85,21 +98,34 @@ let package = Package(
         .executableTarget(
             name: "ShepherdCLI",
             dependencies: [
-                "ShepherdCore", "ShepherdServer", "ShepherdLedger",
+                "ShepherdCore", "ShepherdServer", "ShepherdLedger", "ShepherdTokenizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "ShepherdCoreTests", dependencies: ["ShepherdCore"]),
-        .testTarget(name: "ShepherdRoutingTests", dependencies: ["ShepherdRouting", "ShepherdCore"]),
-        .testTarget(name: "ShepherdLedgerTests", dependencies: ["ShepherdLedger", "ShepherdCore"]),
+        .testTarget(name: "ShepherdTokenizerTests", dependencies: ["ShepherdTokenizer"]),
+        .testTarget(name: "ShepherdRoutingTests", dependencies: ["ShepherdRouting", "ShepherdCore", "ShepherdTokenizer"]),
+        .testTarget(
+            name: "ShepherdLedgerTests",
+            dependencies: [
+                "ShepherdLedger", "ShepherdCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "ShepherdProvidersTests",
             dependencies: [
                 "ShepherdProviders", "ShepherdCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(

@@ -16,14 +16,17 @@ public struct GatewayApplication: Sendable {
     let drain = DrainState()
     let httpClient: HTTPClient
     let logger: Logger
-
-    /// - Parameter keyStore: where virtual keys live; opened from `config.storage` when nil
-    ///   and `auth: keys`.
     public let board: ResilienceBoard
+    public let ledger: any LedgerStore
+    let ledgerWriter: LedgerWriter
 
+    /// - Parameters:
+    ///   - keyStore: where virtual keys live; opened from `config.storage` when nil.
+    ///   - ledger: where usage rows and budgets live; opened from `config.storage` when nil.
+    ///   - now: the clock of breakers and limiters (tests move it by hand).
     public init(
-        config: GatewayConfig, keyStore: KeyStore? = nil, logger: Logger = Logger(label: "shepherd"),
-        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+        config: GatewayConfig, keyStore: KeyStore? = nil, ledger: (any LedgerStore)? = nil,
+        logger: Logger = Logger(label: "shepherd"), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
     ) throws {
         self.config = config
         self.logger = logger
@@ -37,6 +40,12 @@ public struct GatewayApplication: Sendable {
             }
         }
         self.keyStore = store
+        do {
+            self.ledger = try ledger ?? LedgerStores.open(for: config, logger: logger)
+        } catch {
+            throw GatewayError(.internalError, "cannot open the ledger: \(error)")
+        }
+        self.ledgerWriter = LedgerWriter(store: self.ledger, logger: logger)
         self.httpClient = Self.makeHTTPClient()
         var providers: [String: any ChatProvider] = [:]
         for provider in config.providers {
@@ -50,13 +59,15 @@ public struct GatewayApplication: Sendable {
                     "provider '\(provider.name)': kind \(provider.kind.rawValue) is not supported by this build yet; use kind: openai with an OpenAI-compatible endpoint")
             }
         }
+        let costs = CostCalculator(prices: config.pricing)
         let board = ResilienceBoard(config: config, now: now)
         self.board = board
         let pickers = Dictionary(uniqueKeysWithValues: config.models.map { ($0.name, TargetPicker(targets: $0.targets)) })
         proxy = ChatProxy(
             config: config, providers: providers, pickers: pickers,
             authenticator: KeyAuthenticator(store: config.server.auth == .keys ? store : nil),
-            drain: drain, costs: CostCalculator(prices: config.pricing), board: board)
+            drain: drain, costs: costs, board: board,
+            accounting: Accounting(writer: ledgerWriter, store: self.ledger, costs: costs))
     }
 
     /// A client sized for a gateway: many keep-alive connections per upstream host, no
@@ -79,7 +90,7 @@ public struct GatewayApplication: Sendable {
         router.post("/v1/chat/completions") { request, context in try await proxy.handle(request, context: context) }
         router.post("/chat/completions") { request, context in try await proxy.handle(request, context: context) }
         SystemRoutes(config: config, keyStore: keyStore, drain: drain, authenticator: proxy.authenticator).register(on: router)
-        AdminRoutes(adminKey: config.server.adminKey, keyStore: keyStore, config: config, board: board).register(on: router)
+        AdminRoutes(adminKey: config.server.adminKey, keyStore: keyStore, config: config, board: board, ledger: ledger).register(on: router)
         return router
     }
 
@@ -93,7 +104,10 @@ public struct GatewayApplication: Sendable {
             configuration: .init(address: .hostname(host ?? config.server.host, port: port ?? config.server.port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
-        app.addServices(HTTPClientService(client: httpClient), DrainWatcher(state: drain))
+        // Shut down in reverse order: the server drains, then the upstream client closes, then
+        // the ledger writer flushes, then a PostgreSQL ledger disconnects.
+        if let service = ledger as? any Service { app.addServices(service) }
+        app.addServices(ledgerWriter, HTTPClientService(client: httpClient), DrainWatcher(state: drain))
         return app
     }
 }

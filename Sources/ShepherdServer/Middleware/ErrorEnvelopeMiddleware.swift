@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import ShepherdCore
 
-/// Gives every request an id (the client's `x-request-id` when it sent a sane one) and
+/// Gives every request an id and
 /// every response the matching header, and turns every error a route throws into the
 /// OpenAI envelope, logged at the level its code deserves.
 struct ErrorEnvelopeMiddleware: RouterMiddleware {
@@ -11,11 +11,9 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if let sent = request.headers[.requestID], (1...128).contains(sent.utf8.count) {
-            context.requestID = sent
-        } else {
-            context.requestID = RequestIDs.next()
-        }
+        // Always the gateway's own id, never one a client sent: it is the ledger row's key,
+        // and a client reusing an id must not be able to overwrite or hide a row.
+        context.requestID = RequestIDs.next()
         let requestID = context.requestID
         do {
             var response = try await next(request, context)

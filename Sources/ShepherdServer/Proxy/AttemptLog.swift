@@ -6,8 +6,13 @@ import ShepherdProviders
 struct AttemptLog {
     private(set) var failures: [UpstreamFailure] = []
     private(set) var count = 0
+    /// The target of the latest attempt, for the ledger row of a failed request.
+    private(set) var lastTarget: Target?
 
-    mutating func begin() { count += 1 }
+    mutating func begin(_ target: Target) {
+        count += 1
+        lastTarget = target
+    }
     mutating func record(_ failure: UpstreamFailure) { failures.append(failure) }
 
     /// One error for a request whose every attempt failed (SPEC §4: 502, or 504 when the

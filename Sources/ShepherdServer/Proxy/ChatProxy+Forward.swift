@@ -58,7 +58,7 @@ extension ChatProxy {
                         board.release(target.ref, probe: probe)
                         throw deadlinePassed(plan, attempts: attempts)
                     }
-                    attempts.begin()
+                    attempts.begin(target)
                     if retry > 0 {
                         Counter(label: "shepherd_retries_total", dimensions: [("provider", target.provider), ("model", target.model)]).increment()
                     }
@@ -137,7 +137,7 @@ extension ChatProxy {
             if let usage, let cost = costs.cost(of: usage, at: target.ref) {
                 headers[.shepherdCost] = CostCalculator.format(cost)
             }
-            return ProxiedResponse(http: Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)), usage: usage)
+            return ProxiedResponse(http: Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)), usage: usage, target: target)
         }
         let (relay, first) = try await FirstBytes.within(call.deadline, target: target) {
             let reply = try await provider.complete(call)
@@ -158,10 +158,13 @@ extension ChatProxy {
             return (relay, try await relay.first())
         }
         GatewayMetrics.upstream(provider: target.provider, model: target.model, outcome: "200", duration: attemptStarted.duration(to: .now))
+        let firstByteMs = ChatProxy.milliseconds(since: started)
+        let streamFinished = plan.streamFinished
         let response = relay.response(first: first, headers: headers, logger: plan.logger) { outcome in
             GatewayMetrics.request(route: "chat", model: modelName, status: outcome.status, duration: started.duration(to: .now))
+            await streamFinished(StreamEnd(outcome: outcome, target: target, attempts: attempts, firstByteMs: firstByteMs))
         }
-        return ProxiedResponse(http: response, usage: nil)
+        return ProxiedResponse(http: response, usage: nil, target: target)
     }
 
     private func deadline(for model: ModelConfig) -> Duration {

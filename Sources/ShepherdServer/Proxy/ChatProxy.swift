@@ -17,6 +17,7 @@ struct ChatProxy: Sendable {
     let drain: DrainState
     let costs: CostCalculator
     let board: ResilienceBoard
+    let accounting: Accounting
 
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let started = ContinuousClock.now
@@ -50,15 +51,57 @@ struct ChatProxy: Sendable {
                         retryAfterSeconds: seconds)
                 }
             }
-            let route = ForwardPlan(
+            let reservation = try await accounting.reserve(
+                key: caller.key, model: model, promptTokens: promptTokens,
+                maxOutputTokens: inbound.typed.maxCompletionTokens ?? inbound.typed.maxTokens)
+            let accounting = self.accounting
+            let board = self.board
+            let keyID = caller.key?.id
+            let images = Self.imageCount(inbound.typed)
+            let publicModel = model.name
+            let requestLogger = logger
+            let plan = ForwardPlan(
                 inbound: inbound, model: model, stickyKey: model.sticky == .user ? inbound.typed.user ?? request.headers[.shepherdUser] : nil,
-                requestID: requestID, promptTokens: promptTokens, started: started, logger: logger)
-            var response = try await forward(route, attempts: &attempts)
-            response.headers.append(contentsOf: limitHeaders)
-            if let key = caller.key, let usage = response.usage {
-                board.settleKey(id: key.id, estimatedTokens: promptTokens, actualTokens: usage.totalTokens)
+                requestID: requestID, promptTokens: promptTokens, started: started, logger: logger,
+                streamFinished: { end in
+                    let usage = end.outcome.usage
+                        ?? Accounting.estimatedUsage(promptTokens: promptTokens, text: end.outcome.text, model: end.target.model)
+                    let cost = await accounting.record(
+                        Accounting.Outcome(
+                            requestID: requestID, keyID: keyID, publicModel: publicModel, target: end.target, attempts: end.attempts,
+                            status: end.outcome.status, usage: usage, estimated: end.outcome.usage == nil, images: images,
+                            firstByteMs: end.firstByteMs, totalMs: Self.milliseconds(since: started)),
+                        logger: requestLogger)
+                    await accounting.settle(reservation, actual: cost, logger: requestLogger)
+                    if let keyID { board.settleKey(id: keyID, estimatedTokens: promptTokens, actualTokens: usage.totalTokens) }
+                })
+            do {
+                var response = try await forward(plan, attempts: &attempts)
+                response.headers.append(contentsOf: limitHeaders)
+                if !inbound.isStream {
+                    // The row is committed before the client can have the answer.
+                    let cost = await accounting.record(
+                        Accounting.Outcome(
+                            requestID: requestID, keyID: keyID, publicModel: publicModel, target: response.target,
+                            attempts: attempts.count, status: 200, usage: response.usage, images: images,
+                            firstByteMs: Self.milliseconds(since: started), totalMs: Self.milliseconds(since: started)),
+                        logger: logger)
+                    await accounting.settle(reservation, actual: cost, logger: logger)
+                    if let keyID, let usage = response.usage {
+                        board.settleKey(id: keyID, estimatedTokens: promptTokens, actualTokens: usage.totalTokens)
+                    }
+                }
+                return response.http
+            } catch {
+                let failure = GatewayError.from(error)
+                _ = await accounting.record(
+                    Accounting.Outcome(
+                        requestID: requestID, keyID: keyID, publicModel: publicModel, target: attempts.lastTarget,
+                        attempts: attempts.count, status: failure.status, images: images, totalMs: Self.milliseconds(since: started)),
+                    logger: logger)
+                await accounting.settle(reservation, actual: 0, logger: logger)
+                throw error
             }
-            return response.http
         } catch {
             var failure = GatewayError.from(error)
             if case .requestTooLarge = failure.code {
@@ -87,6 +130,17 @@ struct ChatProxy: Sendable {
         [key.rpm.map { "\($0) requests/min" }, key.tpm.map { "\($0) tokens/min" }].compactMap { $0 }.joined(separator: " / ")
     }
 
+    static func milliseconds(since start: ContinuousClock.Instant) -> Int {
+        Int(start.duration(to: .now).nanoseconds / 1_000_000)
+    }
+
+    static func imageCount(_ request: ChatCompletionRequest) -> Int {
+        request.messages.reduce(0) { count, message in
+            guard case .parts(let parts) = message.content else { return count }
+            return count + parts.filter { if case .imageURL = $0 { true } else { false } }.count
+        }
+    }
+
     static func collectBody(_ request: Request, limit: Int) async throws -> [UInt8] {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw GatewayError(.requestTooLarge, "The request body is larger than the gateway accepts.")
@@ -106,12 +160,23 @@ struct ForwardPlan {
     var promptTokens: Int
     var started: ContinuousClock.Instant
     var logger: Logger
+    /// Called when a relayed stream ends, before its last bytes reach the client.
+    var streamFinished: @Sendable (StreamEnd) async -> Void
+}
+
+/// How a stream ended and who served it.
+struct StreamEnd: Sendable {
+    var outcome: StreamRelay.Outcome
+    var target: Target
+    var attempts: Int
+    var firstByteMs: Int
 }
 
 /// A response on its way out, with the usage the gateway learnt from it (non-streams).
 struct ProxiedResponse {
     var http: Response
     var usage: Usage?
+    var target: Target
 
     var headers: HTTPFields {
         get { http.headers }

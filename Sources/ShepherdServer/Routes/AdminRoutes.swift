@@ -10,6 +10,7 @@ struct AdminRoutes {
     let keyStore: KeyStore?
     let config: GatewayConfig
     let board: ResilienceBoard
+    let ledger: any LedgerStore
 
     struct CreateKeyBody: Decodable {
         var name: String
@@ -40,6 +41,29 @@ struct AdminRoutes {
         }
         let config = self.config
         let board = self.board
+        let ledger = self.ledger
+        group.get("/usage") { request, _ -> Response in
+            _ = try authorize(request)
+            let query = request.uri.queryParameters
+            let since: Date?
+            if let raw = query["since"].map(String.init) {
+                guard let parsed = UsageWindow.since(raw) else {
+                    throw GatewayError(.invalidRequest, "since must look like 30m, 24h, 7d or an ISO date", param: "since")
+                }
+                since = parsed
+            } else {
+                since = nil
+            }
+            var groups: [UsageGrouping] = []
+            for name in (query["group_by"].map(String.init) ?? "model").split(separator: ",") {
+                guard let group = UsageGrouping(rawValue: String(name)) else {
+                    throw GatewayError(.invalidRequest, "group_by takes model, provider, key and day", param: "group_by")
+                }
+                groups.append(group)
+            }
+            let report = try await UsageReport.load(from: ledger, since: since, groupBy: groups)
+            return SystemRoutes.json(Array(report.json().utf8))
+        }
         group.get("/routes") { request, _ -> Response in
             _ = try authorize(request)
             return SystemRoutes.json(RoutesReport(config: config, board: board).json())

@@ -1,0 +1,64 @@
+import GRDB
+
+extension SQLiteLedgerStore {
+    /// The ledger's own migrations. They live in the same `grdb_migrations` table as the key
+    /// store's, under distinct names, so both can share one database file.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("ledger_v1_usage") { db in
+            // Money and seconds are TEXT holding exact decimals; TEXT affinity keeps SQLite
+            // from turning them into floats.
+            try db.create(table: "ledger_usage") { table in
+                table.column("id", .text).notNull()
+                table.column("shadow", .boolean).notNull()
+                table.column("time", .double).notNull()
+                table.column("key_id", .text)
+                table.column("public_model", .text).notNull()
+                table.column("provider", .text).notNull()
+                table.column("target_model", .text).notNull()
+                table.column("attempts", .integer).notNull()
+                table.column("status", .integer).notNull()
+                table.column("input_tokens", .integer).notNull()
+                table.column("cached_input_tokens", .integer).notNull()
+                table.column("output_tokens", .integer).notNull()
+                table.column("image_count", .integer).notNull()
+                table.column("audio_seconds", .text).notNull()
+                table.column("video_seconds", .text).notNull()
+                table.column("cost_usd", .text).notNull()
+                table.column("priced", .boolean).notNull()
+                table.column("estimated", .boolean).notNull()
+                table.column("first_byte_ms", .integer)
+                table.column("total_ms", .integer).notNull()
+                table.column("rollout_step", .integer)
+                table.primaryKey(["id", "shadow"])
+            }
+            try db.create(index: "ledger_usage_time", on: "ledger_usage", columns: ["time"])
+            try db.create(table: "ledger_key_spend") { table in
+                table.primaryKey("key_id", .text)
+                table.column("spent_usd", .text).notNull()
+                table.column("reserved_usd", .text).notNull()
+            }
+        }
+        return migrator
+    }
+
+    static let insertSQL = """
+        INSERT OR IGNORE INTO ledger_usage (
+            id, shadow, time, key_id, public_model, provider, target_model, attempts, status,
+            input_tokens, cached_input_tokens, output_tokens, image_count, audio_seconds, video_seconds,
+            cost_usd, priced, estimated, first_byte_ms, total_ms, rollout_step)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    static func arguments(_ record: UsageRecord) -> StatementArguments {
+        let values: [(any DatabaseValueConvertible)?] = [
+            record.id, record.shadow, record.time.timeIntervalSince1970, record.keyID, record.publicModel,
+            record.provider, record.targetModel, record.attempts, record.status, record.inputTokens,
+            record.cachedInputTokens, record.outputTokens, record.imageCount,
+            DecimalText.format(record.audioSeconds), DecimalText.format(record.videoSeconds),
+            DecimalText.format(record.costUSD), record.priced, record.estimated, record.firstByteMs, record.totalMs,
+            record.rolloutStep,
+        ]
+        return StatementArguments(values)
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Writes ledger rows with group commit: while one transaction is being committed, every row
+/// that arrives waits for the next one, so under load one commit carries many rows and the
+/// ledger costs the hot path one await, not one transaction.
+///
+/// Add it to the service group *before* the HTTP server: groups shut down in reverse order, so
+/// the server drains first and the writer then flushes what is left. Before ``run()`` starts
+/// and after it ends, ``record(_:)`` writes directly, so a row is never dropped or left waiting.
+public final class LedgerWriter: Service {
+    private let store: any LedgerStore
+    private let logger: Logger
+    private let maxBatch: Int
+    private let metrics = LedgerMetrics()
+    private let state = Mutex(State())
+
+    /// - Parameter maxBatch: rows per transaction at most, so one commit stays short.
+    public init(store: any LedgerStore, maxBatch: Int = 512, logger: Logger = Logger(label: "shepherd.ledger")) {
+        precondition(maxBatch > 0, "a batch holds at least one row")
+        self.store = store
+        self.maxBatch = maxBatch
+        self.logger = logger
+    }
+
+    /// Returns once the row is committed (durable), or throws if the commit failed.
+    public func record(_ record: UsageRecord) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            submit(Pending(record: record, done: continuation))
+        }
+    }
+
+    /// Queues a row without waiting (shadow calls): nothing is delayed by it. A failure is logged.
+    public func recordDetached(_ record: UsageRecord) {
+        submit(Pending(record: record, done: nil))
+    }
+
+    /// Whether ``run()`` is batching rows now (for readiness checks and tests).
+    public var isRunning: Bool { state.withLock { $0.phase == .running } }
+
+    public func run() async throws {
+        state.withLock { $0.phase = .running }
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                while let batch = await nextBatch() { await commit(batch) }
+            } onGracefulShutdown: {
+                self.stop()
+            }
+        } onCancel: {
+            self.stop()
+        }
+    }
+
+    private func submit(_ pending: Pending) {
+        let step = state.withLock { state -> SubmitStep in
+            guard state.phase == .running else { return .direct }
+            state.queue.append(pending)
+            defer { state.wakeup = nil }
+            return .queued(wake: state.wakeup)
+        }
+        switch step {
+        case .queued(let wake): wake?.resume()
+        case .direct: Task { await self.commit([pending]) }
+        }
+    }
+
+    private func stop() {
+        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.phase = .stopped
+            defer { state.wakeup = nil }
+            return state.wakeup
+        }
+        wake?.resume()
+    }
+
+    /// The next batch, waiting for one if the queue is empty; nil once stopped and drained.
+    private func nextBatch() async -> [Pending]? {
+        while true {
+            let taken = state.withLock { state -> [Pending]? in
+                guard !state.queue.isEmpty else { return nil }
+                let count = min(maxBatch, state.queue.count)
+                defer { state.queue.removeFirst(count) }
+                return Array(state.queue.prefix(count))
+            }
+            if let taken { return taken }
+            if state.withLock({ $0.phase == .stopped }) { return nil }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if !state.queue.isEmpty || state.phase == .stopped { return true }
+                    state.wakeup = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+    }
+
+    /// Commits a batch, retrying a little (inserts are idempotent), then answers every waiter.
+    private func commit(_ batch: [Pending]) async {
+        let records = batch.map(\.record)
+        let clock = ContinuousClock()
+        let started = clock.now
+        var failure: (any Error)?
+        for delay in [0, 20, 200] {
+            if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
+            do {
+                // Its own task: a cancelled `run()` must still get the rows it holds to disk.
+                try await Task { [store] in try await store.append(records) }.value
+                failure = nil
+                break
+            } catch {
+                failure = error
+            }
+        }
+        if let failure {
+            metrics.failed()
+            logger.error(
+                "ledger commit failed", metadata: ["shepherd.ledger.rows": "\(batch.count)", "shepherd.error": "\(failure)"])
+            for pending in batch { pending.done?.resume(throwing: failure) }
+            return
+        }
+        metrics.committed(records, after: clock.now - started)
+        warnUnpriced(records)
+        for pending in batch { pending.done?.resume() }
+    }
+
+    /// One warning per unpriced target for the writer's lifetime, not one per request.
+    private func warnUnpriced(_ records: [UsageRecord]) {
+        let unpriced = records.filter { !$0.priced }
+        guard !unpriced.isEmpty else { return }
+        let fresh = state.withLock { state in
+            unpriced.map { "\($0.provider)/\($0.targetModel)" }.filter { state.warned.insert($0).inserted }
+        }
+        for target in fresh {
+            logger.warning(
+                "no price known for this target; its ledger rows are flagged unpriced (set pricing: in the config)",
+                metadata: ["shepherd.target": "\(target)"])
+        }
+    }
+
+    private struct Pending: Sendable {
+        var record: UsageRecord
+        var done: CheckedContinuation<Void, any Error>?
+    }
+
+    private enum SubmitStep {
+        case queued(wake: CheckedContinuation<Void, Never>?)
+        case direct
+    }
+
+    private struct State: Sendable {
+        enum Phase { case idle, running, stopped }
+        var phase = Phase.idle
+        var queue: [Pending] = []
+        var wakeup: CheckedContinuation<Void, Never>?
+        var warned: Set<String> = []
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import ShepherdLedger
+
+private let postgresURL = ProcessInfo.processInfo.environment["SHEPHERD_TEST_POSTGRES_URL"]
+
+/// Against a real server: `.ci/run` starts one on loopback and sets SHEPHERD_TEST_POSTGRES_URL.
+@Suite(
+    "PostgreSQL ledger",
+    .enabled(if: postgresURL != nil, "SHEPHERD_TEST_POSTGRES_URL is not set (.ci/run starts a server and sets it)"),
+    .serialized)
+struct PostgresLedgerStoreTests {
+    /// Two stores with their own connection pools, as two gateway instances would have.
+    func withTwoStores(_ body: (PostgresLedgerStore, PostgresLedgerStore) async throws -> Void) async throws {
+        let url = try #require(postgresURL)
+        let first = try PostgresLedgerStore(url: url)
+        let second = try PostgresLedgerStore(url: url)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await first.run() }
+            group.addTask { try await second.run() }
+            defer { group.cancelAll() }
+            // Both migrate at once: the advisory lock must make that safe.
+            async let a: Void = first.migrate()
+            async let b: Void = second.migrate()
+            _ = try await (a, b)
+            try await body(first, second)
+        }
+    }
+
+    @Test("two gateway instances on one database share a budget: 10 of 30 charged")
+    func sharedBudget() async throws {
+        try await withTwoStores { first, second in
+            let key = "key_\(UUID().uuidString)"
+            let result = try await raceForBudget([first, second], keyID: key, limit: decimal("0.10"), each: decimal("0.01"))
+            #expect(result.granted == 10 && result.refused == 20)
+            #expect(try await second.spend(keyID: key) == KeySpend(spentUSD: decimal("0.10"), reservedUSD: 0))
+        }
+    }
+
+    @Test("rows written by one instance are in the other's totals, exactly")
+    func sharedUsage() async throws {
+        try await withTwoStores { first, second in
+            let model = "m-\(UUID().uuidString)"
+            let start = Date().addingTimeInterval(-1)
+            let prefix = UUID().uuidString
+            try await first.append([
+                record("\(prefix)-1", model: model, key: nil, cost: "0.000123456789"),
+                record("\(prefix)-2", model: model, cached: 30, cost: "0.1", priced: false),
+            ])
+            try await second.append([record("\(prefix)-3", model: model, cost: "0.2"), record("\(prefix)-1", model: model, cost: "5")])
+            let rows = try await second.usage(since: start, groupBy: [.model, .key]).filter { $0.group[0] == model }
+            #expect(rows.map(\.group) == [[model, "-"], [model, "key_a"]])
+            let total = rows.total()
+            #expect(total.requests == 3 && total.cachedInputTokens == 30 && total.unpricedRequests == 1)
+            #expect(total.costUSD == decimal("0.300123456789"))
+            let days = try await first.usage(since: start, groupBy: [.day, .model]).filter { $0.group[1] == model }
+            #expect(days.first?.group[0] == UsageGrouping.day(of: Date()))
+        }
+    }
+
+    @Test("the group-commit writer works on PostgreSQL too")
+    func writer() async throws {
+        try await withTwoStores { first, _ in
+            let writer = LedgerWriter(store: first)
+            let model = "w-\(UUID().uuidString)"
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await writer.run() }
+                while !writer.isRunning { try await Task.sleep(for: .milliseconds(1)) }
+                try await withThrowingTaskGroup(of: Void.self) { inner in
+                    for index in 0..<100 { inner.addTask { try await writer.record(record("\(model)-\(index)", model: model)) } }
+                    try await inner.waitForAll()
+                }
+                group.cancelAll()
+            }
+            let rows = try await first.usage(since: nil, groupBy: [.model]).filter { $0.group == [model] }
+            #expect(rows.first?.requests == 100)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import ShepherdLedger
+
+@Suite("SQLite ledger")
+struct SQLiteLedgerStoreTests {
+    @Test("rows are stored exactly and summed by model, provider, key and day")
+    func grouping() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteLedgerStore(path: path)
+            let day1 = try #require(UsageWindow.since("2025-06-01T10:00:00Z"))
+            let day2 = day1.addingTimeInterval(86_400)
+            try await store.append([
+                record("a", model: "chat", provider: "openai", key: "key_a", time: day1, input: 100, cached: 40, output: 10, cost: "0.000123456789"),
+                record("b", model: "chat", provider: "relay", key: "key_a", time: day1, input: 200, output: 20, cost: "0.1"),
+                record("c", model: "chat", provider: "openai", key: nil, time: day2, input: 300, output: 30, cost: "0.2"),
+                record("d", model: "embed", provider: "openai", key: "key_b", time: day2, cost: "0", priced: false),
+            ])
+            // Appending a row again changes nothing: a retried batch does not double-count.
+            try await store.append([record("a", cost: "99")])
+
+            let total = try await store.usage(since: nil, groupBy: [])
+            #expect(total == [UsageSummaryRow(group: [], requests: 4, inputTokens: 700, cachedInputTokens: 40, outputTokens: 70,
+                                              costUSD: decimal("0.300123456789"), unpricedRequests: 1)])
+            let byModel = try await store.usage(since: nil, groupBy: [.model])
+            #expect(byModel.map(\.group) == [["chat"], ["embed"]])
+            #expect(byModel[0].costUSD == decimal("0.300123456789") && byModel[0].requests == 3)
+            let byProviderKey = try await store.usage(since: nil, groupBy: [.provider, .key])
+            #expect(byProviderKey.map(\.group) == [["openai", "-"], ["openai", "key_a"], ["openai", "key_b"], ["relay", "key_a"]])
+            let byDay = try await store.usage(since: nil, groupBy: [.day])
+            #expect(byDay.map(\.group) == [["2025-06-01"], ["2025-06-02"]])
+            #expect(byDay.map(\.requests) == [2, 2])
+            let recent = try await store.usage(since: day2, groupBy: [.model])
+            #expect(recent.map(\.requests) == [1, 1])
+            #expect(try await store.usage(since: Date(), groupBy: []).isEmpty)
+        }
+    }
+
+    @Test("money is stored as exact text, never a float")
+    func exactText() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteLedgerStore(path: path)
+            try await store.append([record("x", cost: "0.1"), record("x", cost: "0.2", shadow: true)])
+            let queue = try DatabaseQueue(path: path)
+            let stored = try await queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT typeof(cost_usd) AS kind, cost_usd FROM ledger_usage ORDER BY shadow")
+                    .map { row -> String in "\(row["kind"] as String):\(row["cost_usd"] as String)" }
+            }
+            #expect(stored == ["text:0.1", "text:0.2"])
+        }
+    }
+
+    @Test("30 concurrent requests on a budget for 10: 10 charged, 20 refused, never over")
+    func budgetRace() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteLedgerStore(path: path)
+            let result = try await raceForBudget([store], keyID: "key_b", limit: decimal("0.10"), each: decimal("0.01"))
+            #expect(result.granted == 10 && result.refused == 20)
+            let spend = try await store.spend(keyID: "key_b")
+            #expect(spend.spentUSD == decimal("0.10") && spend.reservedUSD == 0)
+            #expect(try await store.reserve(keyID: "key_b", amount: decimal("0.000001"), limit: decimal("0.10")) == false)
+        }
+    }
+
+    @Test("two stores on one file share a key's budget")
+    func sharedFile() async throws {
+        try await withTemporaryDatabase { path in
+            let stores: [any LedgerStore] = [try SQLiteLedgerStore(path: path), try SQLiteLedgerStore(path: path)]
+            let result = try await raceForBudget(stores, keyID: "k", limit: decimal("1"), each: decimal("0.1"))
+            #expect(result.granted == 10)
+            #expect(try await stores[1].spend(keyID: "k").spentUSD == decimal("1"))
+        }
+    }
+
+    @Test("settle charges the actual amount and releases the reservation")
+    func settleActual() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteLedgerStore(path: path)
+            #expect(try await store.reserve(keyID: "k", amount: decimal("0.5"), limit: decimal("1")))
+            #expect(try await store.spend(keyID: "k") == KeySpend(spentUSD: 0, reservedUSD: decimal("0.5")))
+            try await store.settle(keyID: "k", reserved: decimal("0.5"), actual: decimal("0.123"))
+            #expect(try await store.spend(keyID: "k") == KeySpend(spentUSD: decimal("0.123"), reservedUSD: 0))
+            #expect(try await store.reserve(keyID: "k", amount: decimal("0.877"), limit: decimal("1")))
+            #expect(try await store.reserve(keyID: "k", amount: decimal("0.001"), limit: decimal("1")) == false)
+        }
+    }
+
+    @Test("the ledger shares a database file with the key store")
+    func sharesWithKeyStore() async throws {
+        try await withTemporaryDatabase { path in
+            let keys = try KeyStore(path: path)
+            let store = try SQLiteLedgerStore(path: path)
+            let created = try keys.create(name: "n", models: nil, budgetUSD: decimal("5"), rpm: nil, tpm: nil)
+            try await store.append([record("r", key: created.key.id)])
+            _ = try KeyStore(path: path)
+            #expect(try await SQLiteLedgerStore(path: path).usage(since: nil, groupBy: [.key]).first?.group == [created.key.id])
+        }
+    }
+}
