@@ -21,6 +21,11 @@ public struct CostCalculator: Sendable {
         catalog.price(for: target)?.price.tokenPrices
     }
 
+    /// The most input tokens the target's model accepts, from the catalog (or its override).
+    public func contextWindow(for target: TargetRef) -> Int? {
+        catalog.price(for: target)?.price.maxInputTokens
+    }
+
     /// The cost when it is fully priced, else nil (what `x-shepherd-cost-usd` needs).
     public func cost(of usage: Usage, at target: TargetRef) -> Decimal? {
         let quote = quote(usage, at: target)

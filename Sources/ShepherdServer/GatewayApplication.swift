@@ -67,7 +67,8 @@ public struct GatewayApplication: Sendable {
             config: config, providers: providers, pickers: pickers,
             authenticator: KeyAuthenticator(store: config.server.auth == .keys ? store : nil),
             drain: drain, costs: costs, board: board,
-            accounting: Accounting(writer: ledgerWriter, store: self.ledger, costs: costs))
+            accounting: Accounting(writer: ledgerWriter, store: self.ledger, costs: costs),
+            preflight: Preflight(config: config, costs: costs))
     }
 
     /// A client sized for a gateway: many keep-alive connections per upstream host, no

@@ -173,16 +173,18 @@ public enum ConfigLoader {
         var provider: String?
         var model: String?
         var weight = 1
-        for (key, value) in try cursor.mapping(allowed: ["provider", "model", "weight"]) {
+        var window: Int?
+        for (key, value) in try cursor.mapping(allowed: ["provider", "model", "weight", "context_window"]) {
             switch key {
             case "provider": provider = try value.string()
             case "model": model = try value.string()
-            default: weight = try value.int(in: 0...1_000_000)
+            case "weight": weight = try value.int(in: 0...1_000_000)
+            default: window = try value.int(in: 1...100_000_000)
             }
         }
         guard let provider else { throw cursor.error("'provider' is required") }
         guard let model, !model.isEmpty else { throw cursor.error("'model' is required (the upstream's model name)") }
-        return Target(provider: provider, model: model, weight: weight)
+        return Target(provider: provider, model: model, weight: weight, contextWindow: window)
     }
 
     static func parseRetry(_ cursor: YAMLCursor) throws(ConfigError) -> RetryPolicy {

@@ -121,10 +121,14 @@ public struct Target: Sendable, Hashable {
     public var provider: String
     public var model: String
     public var weight: Int
-    public init(provider: String, model: String, weight: Int = 1) {
+    /// Input tokens the target accepts, when the price catalog does not know (a relay's
+    /// model) or knows wrong.
+    public var contextWindow: Int?
+    public init(provider: String, model: String, weight: Int = 1, contextWindow: Int? = nil) {
         self.provider = provider
         self.model = model
         self.weight = weight
+        self.contextWindow = contextWindow
     }
     public var ref: TargetRef { TargetRef(provider: provider, model: model) }
 }

@@ -23,7 +23,9 @@ extension ChatProxy {
             }
             let backoff = Backoff(policy: candidateModel.retry)
             targets: for target in picker.order(stickyKey: plan.stickyKey) {
-                guard let provider = providers[target.provider], let providerConfig = config.provider(named: target.provider) else { continue }
+                guard let provider = providers[target.provider], let providerConfig = config.provider(named: target.provider),
+                    preflight.fits(target, plan.requiredTokens)
+                else { continue }
                 for retry in 0..<candidateModel.retry.attempts {
                     let probe: Bool
                     switch board.admit(target.ref) {

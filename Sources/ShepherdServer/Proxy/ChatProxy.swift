@@ -18,6 +18,7 @@ struct ChatProxy: Sendable {
     let costs: CostCalculator
     let board: ResilienceBoard
     let accounting: Accounting
+    let preflight: Preflight
 
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let started = ContinuousClock.now
@@ -41,6 +42,7 @@ struct ChatProxy: Sendable {
             }
             modelLabel = model.name
             try caller.checkAllowed(model: model.name)
+            let sized = try preflight.check(inbound, model: model)
             let promptTokens = TokenEstimate.prompt(inbound.typed.messages)
             if let key = caller.key, let allowance = board.admitKey(id: key.id, rpm: key.rpm, tpm: key.tpm, tokens: promptTokens) {
                 limitHeaders = Self.rateLimitHeaders(allowance)
@@ -61,7 +63,7 @@ struct ChatProxy: Sendable {
             let publicModel = model.name
             let requestLogger = logger
             let plan = ForwardPlan(
-                inbound: inbound, model: model, stickyKey: model.sticky == .user ? inbound.typed.user ?? request.headers[.shepherdUser] : nil,
+                inbound: inbound, model: sized.model, requiredTokens: sized.requiredTokens, stickyKey: model.sticky == .user ? inbound.typed.user ?? request.headers[.shepherdUser] : nil,
                 requestID: requestID, promptTokens: promptTokens, started: started, logger: logger,
                 streamFinished: { end in
                     let usage = end.outcome.usage
@@ -155,6 +157,8 @@ struct ChatProxy: Sendable {
 struct ForwardPlan {
     var inbound: InboundChatRequest
     var model: ModelConfig
+    /// Tokens the request needs, when preflight counted them: smaller targets are skipped.
+    var requiredTokens: Int?
     var stickyKey: String?
     var requestID: String
     var promptTokens: Int
