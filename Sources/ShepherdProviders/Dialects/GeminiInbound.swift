@@ -42,9 +42,17 @@ struct GeminiInbound {
 
     private mutating func toolMessage(_ response: GeminiWire.FunctionResponse) -> ChatMessage {
         let id: String
+        var queue = pendingCalls[response.name] ?? []
         if let own = response.id {
-            id = own.hasPrefix("call_") ? own : "call_\(own)"
-        } else if var queue = pendingCalls[response.name], !queue.isEmpty {
+            let base = own.hasPrefix("call_") ? own : "call_\(own)"
+            // The call's id may carry its thought signature; the response's never does.
+            if let position = queue.firstIndex(where: { $0 == base || $0.hasPrefix(base + GeminiToolCallID.separator) }) {
+                id = queue.remove(at: position)
+                pendingCalls[response.name] = queue
+            } else {
+                id = base
+            }
+        } else if !queue.isEmpty {
             id = queue.removeFirst()
             pendingCalls[response.name] = queue
         } else {

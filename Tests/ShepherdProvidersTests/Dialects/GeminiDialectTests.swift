@@ -130,5 +130,17 @@ struct GeminiDialectTests {
         #expect(JSONPath(try TestSupport.object(arguments))["mime_type"] as? String == "kept")
         #expect(typed.tools?.first?.function.parameters?["properties"]?["file_uri"] != nil)
     }
-}
 
+    @Test("a function response naming its call's id pairs with that call, even when the call carried a thought signature")
+    func responseIDWithSignature() throws {
+        let body = #"""
+            {"contents":[{"role":"user","parts":[{"text":"Book it"}]},
+              {"role":"model","parts":[{"functionCall":{"id":"abc","name":"f","args":{}},"thoughtSignature":"c2ln"}]},
+              {"role":"user","parts":[{"functionResponse":{"id":"abc","name":"f","response":{"ok":true}}}]}]}
+            """#
+        let typed = try InboundChatRequest(body: try GeminiDialect.chatRequest(fromGenerateContent: Array(body.utf8), model: "m", stream: false)).typed
+        let call = try #require(typed.messages[1].toolCalls?.first)
+        #expect(call.id == "call_abc" + GeminiToolCallID.separator + "c2ln")
+        #expect(typed.messages[2].toolCallID == call.id)
+    }
+}
