@@ -7,6 +7,7 @@ import ShepherdCore
 import ShepherdLedger
 import ShepherdProviders
 import ShepherdRouting
+import Foundation
 
 /// Everything `shepherd serve` runs, built from a validated configuration.
 public struct GatewayApplication: Sendable {
@@ -19,6 +20,8 @@ public struct GatewayApplication: Sendable {
     public let board: ResilienceBoard
     public let ledger: any LedgerStore
     let ledgerWriter: LedgerWriter
+    public let rollouts: RolloutBoard
+    let rolloutService: RolloutService
 
     /// - Parameters:
     ///   - keyStore: where virtual keys live; opened from `config.storage` when nil.
@@ -26,7 +29,8 @@ public struct GatewayApplication: Sendable {
     ///   - now: the clock of breakers and limiters (tests move it by hand).
     public init(
         config: GatewayConfig, keyStore: KeyStore? = nil, ledger: (any LedgerStore)? = nil,
-        logger: Logger = Logger(label: "shepherd"), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+        logger: Logger = Logger(label: "shepherd"), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+        wallClock: @escaping @Sendable () -> Date = { Date() }, rolloutInterval: Duration = .seconds(1)
     ) throws {
         self.config = config
         self.logger = logger
@@ -52,14 +56,18 @@ public struct GatewayApplication: Sendable {
             switch provider.kind {
             case .openai: providers[provider.name] = OpenAIProvider(config: provider, client: httpClient)
             case .mock: providers[provider.name] = MockProvider(config: provider)
-            case .anthropic, .gemini:
-                try? httpClient.syncShutdown()
-                throw GatewayError(
-                    .internalError,
-                    "provider '\(provider.name)': kind \(provider.kind.rawValue) is not supported by this build yet; use kind: openai with an OpenAI-compatible endpoint")
+            case .gemini: providers[provider.name] = GeminiProvider(config: provider, client: httpClient)
+            case .anthropic: providers[provider.name] = AnthropicProvider(config: provider, client: httpClient)
             }
         }
         let costs = CostCalculator(prices: config.pricing)
+        let rollouts = RolloutBoard(config: config, now: wallClock)
+        self.rollouts = rollouts
+        // Rollout state lives beside the keys in SQLite; with PostgreSQL storage it is kept
+        // in memory only (not yet persisted there).
+        let rolloutStore = (try? config.sqlitePath()).flatMap { try? RolloutStore(path: $0) }
+        self.rolloutService = RolloutService(board: rollouts, store: rolloutStore, interval: rolloutInterval, logger: logger)
+        let accounting = Accounting(writer: ledgerWriter, store: self.ledger, costs: costs)
         let board = ResilienceBoard(config: config, now: now)
         self.board = board
         let pickers = Dictionary(uniqueKeysWithValues: config.models.map { ($0.name, TargetPicker(targets: $0.targets)) })
@@ -67,8 +75,11 @@ public struct GatewayApplication: Sendable {
             config: config, providers: providers, pickers: pickers,
             authenticator: KeyAuthenticator(store: config.server.auth == .keys ? store : nil),
             drain: drain, costs: costs, board: board,
-            accounting: Accounting(writer: ledgerWriter, store: self.ledger, costs: costs),
-            preflight: Preflight(config: config, costs: costs))
+            accounting: accounting,
+            preflight: Preflight(config: config, costs: costs), rollouts: rollouts,
+            shadow: ShadowMirror(
+                config: config, providers: providers, accounting: accounting, rollouts: rollouts,
+                limiter: ShadowLimiter(maxConcurrent: 32)))
     }
 
     /// A client sized for a gateway: many keep-alive connections per upstream host, no
@@ -90,8 +101,10 @@ public struct GatewayApplication: Sendable {
         let proxy = self.proxy
         router.post("/v1/chat/completions") { request, context in try await proxy.handle(request, context: context) }
         router.post("/chat/completions") { request, context in try await proxy.handle(request, context: context) }
+        DialectRoutes(proxy: proxy).register(on: router)
         SystemRoutes(config: config, keyStore: keyStore, drain: drain, authenticator: proxy.authenticator).register(on: router)
         AdminRoutes(adminKey: config.server.adminKey, keyStore: keyStore, config: config, board: board, ledger: ledger).register(on: router)
+        RolloutRoutes(adminKey: config.server.adminKey, rollouts: rollouts, service: rolloutService).register(on: router)
         return router
     }
 
@@ -108,7 +121,10 @@ public struct GatewayApplication: Sendable {
         // Shut down in reverse order: the server drains, then the upstream client closes, then
         // the ledger writer flushes, then a PostgreSQL ledger disconnects.
         if let service = ledger as? any Service { app.addServices(service) }
-        app.addServices(ledgerWriter, HTTPClientService(client: httpClient), DrainWatcher(state: drain))
+        app.addServices(ledgerWriter, rolloutService, HTTPClientService(client: httpClient), DrainWatcher(state: drain))
+        let rolloutService = self.rolloutService
+        let config = self.config
+        app.beforeServerStarts { await rolloutService.restore(config: config) }
         return app
     }
 }

@@ -13,13 +13,17 @@ struct TestGateway {
     let store: KeyStore
     let gateway: GatewayApplication
 
-    init(_ yaml: String, environment: [String: String] = [:], now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) throws {
+    init(
+        _ yaml: String, environment: [String: String] = [:], now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+        wallClock: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("shepherd-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var config = try ConfigLoader.parse(yaml, file: folder.appendingPathComponent("shepherd.yaml").path, environment: environment)
         config.sourceFile = folder.appendingPathComponent("shepherd.yaml").path
         store = try KeyStore(path: try config.sqlitePath())
-        gateway = try GatewayApplication(config: config, keyStore: store, now: now)
+        // A rollout interval longer than any test: tests judge the gates by calling tick().
+        gateway = try GatewayApplication(config: config, keyStore: store, now: now, wallClock: wallClock, rolloutInterval: .seconds(3600))
     }
 
     func test(_ setup: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {

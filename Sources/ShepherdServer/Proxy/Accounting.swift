@@ -56,6 +56,7 @@ struct Accounting: Sendable {
         /// Usage counted by the gateway because the upstream reported none.
         var estimated = false
         var images = 0
+        var rolloutStep: Int?
         var firstByteMs: Int?
         var totalMs: Int
         var shadow = false
@@ -73,7 +74,8 @@ struct Accounting: Sendable {
             attempts: outcome.attempts, status: outcome.status, inputTokens: usage?.promptTokens ?? 0,
             cachedInputTokens: usage?.cachedTokens ?? 0, outputTokens: usage?.completionTokens ?? 0,
             imageCount: outcome.images, costUSD: quote?.costUSD ?? 0, priced: quote?.priced ?? (usage == nil),
-            estimated: outcome.estimated, firstByteMs: outcome.firstByteMs, totalMs: outcome.totalMs, shadow: outcome.shadow)
+            estimated: outcome.estimated, firstByteMs: outcome.firstByteMs, totalMs: outcome.totalMs, rolloutStep: outcome.rolloutStep,
+            shadow: outcome.shadow)
         do {
             if outcome.shadow {
                 writer.recordDetached(row)

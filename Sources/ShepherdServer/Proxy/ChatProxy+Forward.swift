@@ -22,7 +22,8 @@ extension ChatProxy {
                 Counter(label: "shepherd_fallbacks_total", dimensions: [("model", plan.model.name), ("to", candidate)]).increment()
             }
             let backoff = Backoff(policy: candidateModel.retry)
-            targets: for target in picker.order(stickyKey: plan.stickyKey) {
+            let order = index == 0 ? plan.rolloutOrder ?? picker.order(stickyKey: plan.stickyKey) : picker.order(stickyKey: plan.stickyKey)
+            targets: for target in order {
                 guard let provider = providers[target.provider], let providerConfig = config.provider(named: target.provider),
                     preflight.fits(target, plan.requiredTokens)
                 else { continue }
@@ -72,6 +73,12 @@ extension ChatProxy {
                     do {
                         let response = try await attempt(call, with: provider, plan: plan, attempts: attempts.count)
                         board.record(target.ref, success: true, probe: probe)
+                        if index == 0 {
+                            rollouts.recordAttempt(
+                                model: plan.model.name, target: target.ref, success: true,
+                                latencyMs: Double(attemptStarted.duration(to: .now).nanoseconds) / 1e6,
+                                costUSD: response.usage.flatMap { costs.cost(of: $0, at: target.ref) })
+                        }
                         if let usage = response.usage {
                             board.settlePacing(provider: target.provider, estimatedTokens: plan.promptTokens, actualTokens: usage.totalTokens)
                         }
@@ -89,6 +96,11 @@ extension ChatProxy {
                             throw GatewayError(.invalidRequest, "The upstream \(target.provider) rejected the request (\(failure.outcome)): \(failure.message)")
                         }
                         board.record(target.ref, success: false, probe: probe)
+                        if index == 0 {
+                            rollouts.recordAttempt(
+                                model: plan.model.name, target: target.ref, success: false,
+                                latencyMs: Double(attemptStarted.duration(to: .now).nanoseconds) / 1e6, costUSD: nil)
+                        }
                         attempts.record(failure)
                         guard failure.isRetryable, retry + 1 < candidateModel.retry.attempts else { continue targets }
                         let delay = backoff.delay(retry: retry, retryAfter: failure.retryAfterSeconds)
@@ -139,7 +151,7 @@ extension ChatProxy {
             if let usage, let cost = costs.cost(of: usage, at: target.ref) {
                 headers[.shepherdCost] = CostCalculator.format(cost)
             }
-            return ProxiedResponse(http: Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)), usage: usage, target: target)
+            return ProxiedResponse(http: Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)), usage: usage, target: target, body: body)
         }
         let (relay, first) = try await FirstBytes.within(call.deadline, target: target) {
             let reply = try await provider.complete(call)
@@ -166,7 +178,7 @@ extension ChatProxy {
             GatewayMetrics.request(route: "chat", model: modelName, status: outcome.status, duration: started.duration(to: .now))
             await streamFinished(StreamEnd(outcome: outcome, target: target, attempts: attempts, firstByteMs: firstByteMs))
         }
-        return ProxiedResponse(http: response, usage: nil, target: target)
+        return ProxiedResponse(http: response, usage: nil, target: target, body: nil)
     }
 
     private func deadline(for model: ModelConfig) -> Duration {

@@ -19,6 +19,8 @@ struct ChatProxy: Sendable {
     let board: ResilienceBoard
     let accounting: Accounting
     let preflight: Preflight
+    let rollouts: RolloutBoard
+    let shadow: ShadowMirror
 
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let started = ContinuousClock.now
@@ -62,8 +64,12 @@ struct ChatProxy: Sendable {
             let images = Self.imageCount(inbound.typed)
             let publicModel = model.name
             let requestLogger = logger
+            let stickyKey = model.sticky == .user ? inbound.typed.user ?? request.headers[.shepherdUser] : nil
+            let rollout = sized.model.name == model.name ? rollouts.decide(model: model.name, stickyKey: stickyKey) : nil
+            let shadow = self.shadow
             let plan = ForwardPlan(
-                inbound: inbound, model: sized.model, requiredTokens: sized.requiredTokens, stickyKey: model.sticky == .user ? inbound.typed.user ?? request.headers[.shepherdUser] : nil,
+                inbound: inbound, model: sized.model, requiredTokens: sized.requiredTokens, stickyKey: stickyKey,
+                rolloutOrder: rollout.map { Self.rolloutOrder($0, model: sized.model) },
                 requestID: requestID, promptTokens: promptTokens, started: started, logger: logger,
                 streamFinished: { end in
                     let usage = end.outcome.usage
@@ -72,10 +78,16 @@ struct ChatProxy: Sendable {
                         Accounting.Outcome(
                             requestID: requestID, keyID: keyID, publicModel: publicModel, target: end.target, attempts: end.attempts,
                             status: end.outcome.status, usage: usage, estimated: end.outcome.usage == nil, images: images,
+                            rolloutStep: rollout?.step,
                             firstByteMs: end.firstByteMs, totalMs: Self.milliseconds(since: started)),
                         logger: requestLogger)
                     await accounting.settle(reservation, actual: cost, logger: requestLogger)
                     if let keyID { board.settleKey(id: keyID, estimatedTokens: promptTokens, actualTokens: usage.totalTokens) }
+                    if end.outcome.status == 200 {
+                        shadow.mirror(
+                            inbound, model: sized.model, requestID: requestID, keyID: keyID,
+                            primary: .init(text: end.outcome.text, finishReason: end.outcome.finishReason, costUSD: cost), logger: requestLogger)
+                    }
                 })
             do {
                 var response = try await forward(plan, attempts: &attempts)
@@ -85,12 +97,16 @@ struct ChatProxy: Sendable {
                     let cost = await accounting.record(
                         Accounting.Outcome(
                             requestID: requestID, keyID: keyID, publicModel: publicModel, target: response.target,
-                            attempts: attempts.count, status: 200, usage: response.usage, images: images,
+                            attempts: attempts.count, status: 200, usage: response.usage, images: images, rolloutStep: rollout?.step,
                             firstByteMs: Self.milliseconds(since: started), totalMs: Self.milliseconds(since: started)),
                         logger: logger)
                     await accounting.settle(reservation, actual: cost, logger: logger)
                     if let keyID, let usage = response.usage {
                         board.settleKey(id: keyID, estimatedTokens: promptTokens, actualTokens: usage.totalTokens)
+                    }
+                    if let body = response.body, shadow.wants(sized.model) {
+                        let answer = ShadowMirror.Answer(completionBody: body, costUSD: cost)
+                        shadow.mirror(inbound, model: sized.model, requestID: requestID, keyID: keyID, primary: answer, logger: logger)
                     }
                 }
                 return response.http
@@ -132,6 +148,14 @@ struct ChatProxy: Sendable {
         [key.rpm.map { "\($0) requests/min" }, key.tpm.map { "\($0) tokens/min" }].compactMap { $0 }.joined(separator: " / ")
     }
 
+    /// The rollout's chosen side first, then the model's other targets as fallbacks, never
+    /// the side a rollback (or completion) has taken out.
+    static func rolloutOrder(_ decision: RolloutBoard.Decision, model: ModelConfig) -> [Target] {
+        let chosen = model.targets.first { $0.ref == decision.target } ?? Target(provider: decision.target.provider, model: decision.target.model)
+        let rest = model.targets.filter { $0.ref != decision.target && $0.ref != decision.excluded }
+        return [chosen] + rest.sorted { $0.weight > $1.weight }
+    }
+
     static func milliseconds(since start: ContinuousClock.Instant) -> Int {
         Int(start.duration(to: .now).nanoseconds / 1_000_000)
     }
@@ -160,6 +184,8 @@ struct ForwardPlan {
     /// Tokens the request needs, when preflight counted them: smaller targets are skipped.
     var requiredTokens: Int?
     var stickyKey: String?
+    /// Set while a rollout decides the order of the model's targets.
+    var rolloutOrder: [Target]?
     var requestID: String
     var promptTokens: Int
     var started: ContinuousClock.Instant
@@ -181,6 +207,8 @@ struct ProxiedResponse {
     var http: Response
     var usage: Usage?
     var target: Target
+    /// A non-stream answer's bytes, for the shadow comparison.
+    var body: ByteBuffer?
 
     var headers: HTTPFields {
         get { http.headers }
