@@ -101,6 +101,7 @@ let package = Package(
                 "ShepherdCore", "ShepherdServer", "ShepherdLedger", "ShepherdTokenizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -104,13 +104,13 @@ public enum ConfigLoader {
     static func parseProvider(_ name: String, _ cursor: YAMLCursor) throws(ConfigError) -> ProviderConfig {
         let members = try cursor.mapping(allowed: [
             "kind", "base_url", "api_key", "timeout_s", "rpm", "tpm", "latency_ms", "jitter_ms", "fail_rate",
-            "fail_status", "retry_after_s", "hang", "stream_chunk_ms", "reply", "seed",
+            "fail_status", "fail_after", "retry_after_s", "hang", "stream_chunk_ms", "reply", "seed",
         ])
         guard let kindCursor = members.first(where: { $0.key == "kind" })?.value else {
             throw cursor.error("'kind' is required; valid: \(ProviderConfig.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var provider = ProviderConfig(name: name, kind: try kindCursor.oneOf(ProviderConfig.Kind.self))
-        let mockOnly: Set = ["latency_ms", "jitter_ms", "fail_rate", "fail_status", "retry_after_s", "hang", "stream_chunk_ms", "reply", "seed"]
+        let mockOnly: Set = ["latency_ms", "jitter_ms", "fail_rate", "fail_status", "fail_after", "retry_after_s", "hang", "stream_chunk_ms", "reply", "seed"]
         for (key, value) in members {
             if mockOnly.contains(key), provider.kind != .mock {
                 throw value.error("'\(key)' applies to kind: mock only")
@@ -132,6 +132,7 @@ public enum ConfigLoader {
             case "jitter_ms": provider.mock.jitterMs = try value.int(in: 0...3_600_000)
             case "fail_rate": provider.mock.failRate = try value.double(in: 0...1)
             case "fail_status": provider.mock.failStatus = try value.int(in: 400...599)
+            case "fail_after": provider.mock.failAfter = try value.int(in: 0...Int.max)
             case "retry_after_s": provider.mock.retryAfterSeconds = try value.int(in: 0...86_400)
             case "hang": provider.mock.hang = try value.bool()
             case "stream_chunk_ms": provider.mock.streamChunkMs = try value.int(in: 0...60_000)

@@ -75,6 +75,8 @@ public struct MockSettings: Sendable {
     public var jitterMs: Int = 0
     public var failRate: Double = 0
     public var failStatus: Int = 500
+    /// Calls answered well before `fail_rate` applies: a candidate that degrades mid-rollout.
+    public var failAfter: Int = 0
     public var retryAfterSeconds: Int?
     /// Never answers: for exercising timeouts.
     public var hang: Bool = false

@@ -32,7 +32,7 @@ public final class MockProvider: ChatProvider {
             }
             try await Task.sleep(until: wake, clock: .continuous)
         }
-        if settings.failRate > 0, random.nextUnit() < settings.failRate {
+        if settings.failRate > 0, callNumber > UInt64(settings.failAfter), random.nextUnit() < settings.failRate {
             throw UpstreamFailure(
                 provider: name, model: call.target.model, kind: .status(settings.failStatus),
                 message: "simulated failure (fail_rate \(settings.failRate))",
