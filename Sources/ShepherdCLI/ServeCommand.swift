@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ShepherdCore
+import ShepherdLedger
 import ShepherdServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -39,6 +40,10 @@ struct ServeCommand: AsyncParsableCommand {
                 throw CommandFailure("auth: none is refused on a non-loopback host (\(config.server.host))")
             }
             let logger = Logger(label: "shepherd")
+            // Every configuration served is kept, so `shepherd config rollback` can return to it.
+            if let path = try? config.sqlitePath(), let yaml = try? String(contentsOfFile: options.config, encoding: .utf8) {
+                _ = try? await RolloutStore(path: path).recordConfigVersion(yaml: yaml, note: "served")
+            }
             let summary = "http://\(config.server.host):%d (\(config.models.count) models, \(config.providers.count) providers)"
             let gateway = try GatewayApplication(config: config, logger: logger)
             let app = gateway.makeApplication { port in
