@@ -42,6 +42,9 @@ enum RolloutTable {
                 lines.append("    \(time)  \(kind) (share \(format(event["share"] as? Double ?? 0)) %)\(reason)")
             }
         }
+        if let monthly = view["projectedMonthlySavingUSD"] as? String {
+            lines.append("  saving      $\(monthly) a month projected at 100 % (at the request rate seen so far)")
+        }
         if let shadow = view["shadow"] as? [String: Any] {
             lines.append("  shadow      \(shadow["count"] as? Int ?? 0) mirrored, \(shadow["candidateErrors"] as? Int ?? 0) candidate errors")
         }

@@ -53,11 +53,30 @@ struct RolloutRoutes {
     struct View: Encodable {
         var rollout: RolloutReport
         var shadow: ShadowSummary?
+        /// What moving all of the model's traffic would save in 30 days: the saving per
+        /// request seen so far times the model's request rate since the rollout began.
+        var projectedMonthlySavingUSD: String?
+        var savingPerRequestUSD: String?
     }
 
-    static func view(_ rollouts: RolloutBoard, _ model: String) -> View? {
+    static func view(_ rollouts: RolloutBoard, _ model: String, now: Date = Date()) -> View? {
         guard let report = rollouts.report(model: model) else { return nil }
-        return View(rollout: report, shadow: rollouts.shadowSummaries()[model])
+        var monthly: String?
+        let elapsed = now.timeIntervalSince(report.startedAt)
+        if let perRequest = report.savingPerRequestUSD, elapsed > 0, report.requests > 0 {
+            let perMonth = Decimal(report.requests) * Decimal(30 * 86_400) / Decimal(elapsed)
+            monthly = "\(Self.rounded(perRequest * perMonth, scale: 2))"
+        }
+        return View(
+            rollout: report, shadow: rollouts.shadowSummaries()[model], projectedMonthlySavingUSD: monthly,
+            savingPerRequestUSD: report.savingPerRequestUSD.map { "\(Self.rounded($0, scale: 8))" })
+    }
+
+    static func rounded(_ value: Decimal, scale: Int) -> Decimal {
+        var input = value
+        var output = Decimal()
+        NSDecimalRound(&output, &input, scale, .plain)
+        return output
     }
 
     static let encoder: JSONEncoder = {
