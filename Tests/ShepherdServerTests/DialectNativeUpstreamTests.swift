@@ -15,12 +15,15 @@ struct DialectNativeUpstreamTests {
         providers:
           google: { kind: gemini,    base_url: http://127.0.0.1:\(port)/v1beta, api_key: env:GEMINI_KEY, timeout_s: 5 }
           claude: { kind: anthropic, base_url: http://127.0.0.1:\(port)/v1,     api_key: env:ANTHROPIC_KEY, timeout_s: 5 }
+          slow:   { kind: openai,    base_url: http://127.0.0.1:\(port)/lingering, api_key: env:GEMINI_KEY, timeout_s: 5 }
         models:
           via-gemini: { targets: [{ provider: google, model: gemini-2.5-flash }] }
           via-claude: { targets: [{ provider: claude, model: claude-sonnet-4 }] }
+          lingering:  { targets: [{ provider: slow, model: m }] }
         pricing:
           google/gemini-2.5-flash: { input: 1000, output: 1000 }
           claude/claude-sonnet-4:  { input: 1000, output: 2000 }
+          slow/m:                  { input: 1000, output: 1000 }
         """
     }
 
@@ -61,6 +64,28 @@ struct DialectNativeUpstreamTests {
                 let chat = try await client.chat(userMessage("via-claude", "hi"), key: key)
                 #expect(chat.status == .ok)
                 try await Self.checkUpstreamsAndLedger(upstream, gateway: gateway, gatewayKey: key)
+            }
+        }
+    }
+
+    @Test("a dialect stream whose upstream lingers after [DONE] still lands in the ledger before the response ends")
+    func lingeringUpstream() async throws {
+        let upstream = FakeNativeAPI()
+        try await upstream.run { port in
+            let gateway = try TestGateway(
+                Self.yaml(port: port), environment: ["GEMINI_KEY": FakeNativeAPI.geminiKey, "ANTHROPIC_KEY": FakeNativeAPI.anthropicKey])
+            let key = try gateway.store.create(name: "n", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
+            try await gateway.test { client in
+                let messages = try await client.messages(
+                    #"{"model":"lingering","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#, key: key)
+                #expect(messages.sseEvents.last?.event == "message_stop")
+                let gemini = try await client.gemini(
+                    "/v1beta/models/lingering:streamGenerateContent?alt=sse", #"{"contents":[{"parts":[{"text":"hi"}]}]}"#, key: key)
+                #expect(gemini.status == .ok)
+                let rows = try await gateway.gateway.ledger.usage(since: nil, groupBy: [.model])
+                let row = try #require(rows.first { $0.group == ["lingering"] })
+                #expect(row.requests == 2 && row.inputTokens == 60 && row.outputTokens == 6)
+                #expect(row.costUSD == Decimal(string: "0.066"))
             }
         }
     }

@@ -53,6 +53,18 @@ struct FakeNativeAPI {
                 #"event: message_stop\#ndata: {"type":"message_stop"}"#,
             ])
         }
+        // An OpenAI-compatible upstream that keeps its connection open a while after
+        // `[DONE]`, as proxies in front of real APIs do.
+        router.post("/lingering/chat/completions") { _, _ -> Response in
+            let body = ResponseBody { writer in
+                let chunk = #"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"late close"},"finish_reason":"stop"}]}"#
+                let usage = #"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":30,"completion_tokens":3,"total_tokens":33}}"#
+                try await writer.write(ByteBuffer(string: "data: \(chunk)\n\ndata: \(usage)\n\ndata: [DONE]\n\n"))
+                try await Task.sleep(for: .milliseconds(300))
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: body)
+        }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 

@@ -84,8 +84,7 @@ struct DialectBridge: Sendable {
             return Response(status: response.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: dialect.errorBody(failure))))
         }
         if headers[.contentType]?.hasPrefix("text/event-stream") == true {
-            let translated = dialect.stream(ResponseBodyStream.stream(response.body))
-            return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: translated))
+            return Response(status: .ok, headers: headers, body: ResponseBodyStream.translated(response.body, through: dialect.stream))
         }
         let answer = try dialect.answer(try await collect(response.body))
         headers[.contentType] = "application/json"

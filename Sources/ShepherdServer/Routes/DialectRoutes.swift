@@ -12,10 +12,14 @@ struct DialectRoutes {
     let proxy: ChatProxy
 
     static let anthropic = Dialect(
-        keyHint: "the x-api-key header", errorBody: AnthropicDialect.errorBody, answer: { try AnthropicDialect.messagesResponse(fromChatCompletion: $0) },
+        keyHint: "the x-api-key header",
+        errorBody: AnthropicDialect.errorBody,
+        answer: { try AnthropicDialect.messagesResponse(fromChatCompletion: $0) },
         stream: AnthropicDialect.messagesStream(fromChatStream:))
     static let gemini = Dialect(
-        keyHint: "the x-goog-api-key header or the key query parameter", errorBody: GeminiDialect.errorBody, answer: { try GeminiDialect.generateContentResponse(fromChatCompletion: $0) },
+        keyHint: "the x-goog-api-key header or the key query parameter",
+        errorBody: GeminiDialect.errorBody,
+        answer: { try GeminiDialect.generateContentResponse(fromChatCompletion: $0) },
         stream: GeminiDialect.generateContentStream(fromChatStream:))
 
     func register(on router: Router<GatewayRequestContext>) {
@@ -49,7 +53,8 @@ struct DialectRoutes {
         nonEmpty(request.headers[.anthropicAPIKey]) ?? bearer(request)
     }
 
-    /// Google's SDKs send `x-goog-api-key`; REST examples put the key in `?key=`.
+    /// Google's SDKs send `x-goog-api-key` and REST examples `?key=`; a bearer token is
+    /// accepted too, as on the other routes.
     static func geminiKey(_ request: Request) -> String? {
         nonEmpty(request.headers[.googleAPIKey]) ?? nonEmpty(request.uri.queryParameters.get("key")) ?? bearer(request)
     }
