@@ -29,13 +29,7 @@ struct AdminRoutes {
         let keyStore = self.keyStore
         let group = router.group("/admin/v1")
         @Sendable func authorize(_ request: Request) throws(GatewayError) -> KeyStore {
-            guard let adminKey else {
-                throw GatewayError(.invalidAPIKey, "The admin API is disabled; set server.admin_key in the configuration.")
-            }
-            let presented = request.headers[.authorization].flatMap(KeyAuthenticator.token(from:)) ?? ""
-            guard KeyStoreAccess.constantTimeEqual(Array(presented.utf8), Array(adminKey.value.utf8)) else {
-                throw GatewayError(.invalidAPIKey, "A valid admin key is required as 'Authorization: Bearer …'.")
-            }
+            try AdminAuth.check(request, adminKey: adminKey)
             guard let keyStore else { throw GatewayError(.internalError, "No key store is configured.") }
             return keyStore
         }
@@ -123,14 +117,5 @@ struct AdminRoutes {
         writer.key("created_at"); writer.int(Int(key.createdAt.timeIntervalSince1970))
         writer.key("revoked"); writer.bool(!key.isActive)
         writer.endObject()
-    }
-}
-
-enum KeyStoreAccess {
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }

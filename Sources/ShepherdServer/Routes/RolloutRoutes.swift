@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ShepherdCore
+import ShepherdLedger
 import ShepherdRouting
 
 /// `/admin/v1/rollouts`: each rollout's report and shadow summary, and the commands that move
@@ -94,7 +95,7 @@ enum AdminAuth {
             throw GatewayError(.invalidAPIKey, "The admin API is disabled; set server.admin_key in the configuration.")
         }
         let presented = request.headers[.authorization].flatMap(KeyAuthenticator.token(from:)) ?? ""
-        guard KeyStoreAccess.constantTimeEqual(Array(presented.utf8), Array(adminKey.value.utf8)) else {
+        guard KeyStore.constantTimeEqual(Array(presented.utf8), Array(adminKey.value.utf8)) else {
             throw GatewayError(.invalidAPIKey, "A valid admin key is required as 'Authorization: Bearer …'.")
         }
     }
