@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "shepherd", targets: ["ShepherdCLI"]),
         .library(name: "Shepherd", targets: ["Shepherd"]),
         .library(name: "ShepherdCore", targets: ["ShepherdCore"]),
+        .library(name: "ShepherdTokenizer", targets: ["ShepherdTokenizer"]),
         .library(name: "ShepherdServer", targets: ["ShepherdServer"]),
     ],
     dependencies: [
@@ -84,21 +85,26 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            resources: [.copy("Resources/Dashboard")]
         ),
         // The SDK for Swift apps.
+        // The SDK for Swift apps: a client for any OpenAI-compatible endpoint, the routing
+        // engine in-process, and the long-context helpers (map-reduce) `shepherd analyze` uses.
         .target(
             name: "Shepherd",
             dependencies: [
-                "ShepherdCore",
+                "ShepherdCore", "ShepherdProviders", "ShepherdRouting", "ShepherdLedger", "ShepherdTokenizer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The thin command-line front end.
         .executableTarget(
             name: "ShepherdCLI",
             dependencies: [
-                "ShepherdCore", "ShepherdServer", "ShepherdLedger", "ShepherdTokenizer",
+                "Shepherd", "ShepherdCore", "ShepherdServer", "ShepherdLedger", "ShepherdTokenizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -137,6 +143,18 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "ShepherdTests",
+            dependencies: [
+                "Shepherd", "ShepherdCore", "ShepherdServer", "ShepherdProviders", "ShepherdRouting", "ShepherdLedger",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
