@@ -40,7 +40,7 @@ struct DoctorCommand: AsyncParsableCommand {
         }
         do {
             let path = try config.sqlitePath()
-            _ = try KeyStore(path: path)
+            _ = try SQLiteKeyStore(path: path)
             _ = try SQLiteLedgerStore(path: path)
             note(.ok, "storage", "sqlite \(path)")
         } catch {

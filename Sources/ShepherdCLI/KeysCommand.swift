@@ -9,9 +9,10 @@ struct KeysCommand: AsyncParsableCommand {
         abstract: "Create, list and revoke the virtual keys clients use.",
         subcommands: [Create.self, List.self, Revoke.self])
 
-    static func openStore(_ options: ConfigOption) throws -> KeyStore {
+    /// Runs `body` with the configured key store (SQLite, or the shared PostgreSQL database).
+    static func withStore<Result: Sendable>(_ options: ConfigOption, _ body: @Sendable (any KeyStore) async throws -> Result) async throws -> Result {
         let config = try ConfigLoader.load(path: options.config, requireSecrets: false)
-        return try KeyStore(path: try config.sqlitePath())
+        return try await LedgerStores.withKeyStore(for: config, body)
     }
 
     struct Create: AsyncParsableCommand {
@@ -42,10 +43,11 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let store = try KeysCommand.openStore(options)
                 let modelList = models?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                let created = try store.create(
-                    name: name, models: modelList, budgetUSD: budgetUSD.flatMap { Decimal(string: $0) }, rpm: rpm, tpm: tpm)
+                let (name, budget, rpm, tpm) = (name, budgetUSD.flatMap { Decimal(string: $0) }, rpm, tpm)
+                let created = try await KeysCommand.withStore(options) { store in
+                    try await store.create(name: name, models: modelList, budgetUSD: budget, rpm: rpm, tpm: tpm)
+                }
                 switch format {
                 case .json:
                     var writer = JSONWriter()
@@ -70,7 +72,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let keys = try KeysCommand.openStore(options).list()
+                let keys = try await KeysCommand.withStore(options) { try await $0.list() }
                 switch format {
                 case .json:
                     for key in keys {
@@ -101,7 +103,8 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                guard try KeysCommand.openStore(options).revoke(id: id) else {
+                let id = self.id
+                guard try await KeysCommand.withStore(options, { try await $0.revoke(id: id) }) else {
                     throw CommandFailure("no key with id '\(id)'")
                 }
                 print("revoked \(id)")

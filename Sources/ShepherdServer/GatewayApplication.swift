@@ -13,7 +13,7 @@ import Foundation
 public struct GatewayApplication: Sendable {
     public let config: GatewayConfig
     let proxy: ChatProxy
-    let keyStore: KeyStore?
+    let keyStore: (any KeyStore)?
     let drain = DrainState()
     let httpClient: HTTPClient
     let logger: Logger
@@ -28,27 +28,25 @@ public struct GatewayApplication: Sendable {
     ///   - ledger: where usage rows and budgets live; opened from `config.storage` when nil.
     ///   - now: the clock of breakers and limiters (tests move it by hand).
     public init(
-        config: GatewayConfig, keyStore: KeyStore? = nil, ledger: (any LedgerStore)? = nil,
+        config: GatewayConfig, keyStore: (any KeyStore)? = nil, ledger: (any LedgerStore)? = nil,
         logger: Logger = Logger(label: "shepherd"), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
         wallClock: @escaping @Sendable () -> Date = { Date() }, rolloutInterval: Duration = .seconds(1)
     ) throws {
         self.config = config
         self.logger = logger
-        var store = keyStore
-        if store == nil {
-            let path = try config.sqlitePath()
-            do {
-                store = try KeyStore(path: path)
-            } catch {
-                throw GatewayError(.internalError, "cannot open the key store at \(path): \(error)")
-            }
-        }
-        self.keyStore = store
         do {
             self.ledger = try ledger ?? LedgerStores.open(for: config, logger: logger)
         } catch {
             throw GatewayError(.internalError, "cannot open the ledger: \(error)")
         }
+        let store: any KeyStore
+        do {
+            // With PostgreSQL the ledger's store holds the keys too, on the same connections.
+            store = try keyStore ?? LedgerStores.openKeys(for: config, sharing: self.ledger, logger: logger)
+        } catch {
+            throw GatewayError(.internalError, "cannot open the key store: \(error)")
+        }
+        self.keyStore = store
         self.ledgerWriter = LedgerWriter(store: self.ledger, logger: logger)
         self.httpClient = Self.makeHTTPClient()
         var providers: [String: any ChatProvider] = [:]

@@ -78,4 +78,40 @@ struct PostgresLedgerStoreTests {
             #expect(rows.first?.requests == 100)
         }
     }
+
+    @Test("a key created through one instance works on the other, is stored as a hash, and a revoke reaches both")
+    func sharedKeys() async throws {
+        try await withTwoStores { first, second in
+            let created = try await first.create(name: "shared", models: ["chat"], budgetUSD: decimal("2.5"), rpm: 60, tpm: nil)
+            let seen = try #require(try await second.authenticate(secret: created.secret))
+            #expect(seen == created.key.withStoredPrecision(seen.createdAt))
+            #expect(seen.budgetUSD == decimal("2.5") && seen.rpm == 60 && seen.tpm == nil && seen.models == ["chat"])
+            #expect(try await second.authenticate(secret: created.secret + "x") == nil)
+            #expect(try await second.list().contains { $0.id == created.key.id && $0.prefix == String(created.secret.prefix(12)) })
+            // Only the hash is in the table: no column holds the secret's random part.
+            let secretPart = String(created.secret.dropFirst(12))
+            var hits = 0
+            for try await _ in try await first.client.query(
+                "SELECT 1 FROM virtual_keys WHERE position(\(secretPart) in concat_ws('|', id, name, prefix, key_hash, models)) > 0",
+                logger: first.logger)
+            {
+                hits += 1
+            }
+            #expect(hits == 0)
+            #expect(try await second.revoke(id: created.key.id))
+            #expect(try await second.revoke(id: created.key.id))
+            #expect(try await first.authenticate(secret: created.secret) == nil)
+            #expect(try await first.revoke(id: "key_missing") == false)
+            #expect(await first.ping())
+        }
+    }
+}
+
+extension VirtualKey {
+    /// PostgreSQL keeps microseconds; compare with the time as it came back.
+    fileprivate func withStoredPrecision(_ createdAt: Date) -> VirtualKey {
+        var copy = self
+        copy.createdAt = createdAt
+        return copy
+    }
 }

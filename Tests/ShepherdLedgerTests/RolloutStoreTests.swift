@@ -93,23 +93,23 @@ struct RolloutStoreTests {
     @Test("shares the gateway's database file with the key store and the ledger")
     func sharedFile() async throws {
         try await withTemporaryDatabase { path in
-            let keys = try KeyStore(path: path)
+            let keys = try SQLiteKeyStore(path: path)
             let ledger = try SQLiteLedgerStore(path: path)
             let store = try RolloutStore(path: path)
-            _ = try keys.create(name: "n", models: nil, budgetUSD: nil, rpm: nil, tpm: nil)
+            _ = try await keys.create(name: "n", models: nil, budgetUSD: nil, rpm: nil, tpm: nil)
             try await ledger.append([record("r1")])
             try await store.save(model: "chat", state: ["step": 1])
             // Opening them again in another order migrates nothing twice.
             _ = try RolloutStore(path: path)
             _ = try SQLiteLedgerStore(path: path)
-            _ = try KeyStore(path: path)
+            _ = try SQLiteKeyStore(path: path)
             let queue = try DatabaseQueue(path: path)
             let migrations = try await queue.read { db in
                 try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
             }
             #expect(migrations.contains("rollout_v1") && migrations.contains("v1_virtual_keys"))
             #expect(try await store.load(model: "chat", as: [String: Int].self) == ["step": 1])
-            #expect(try keys.list().count == 1)
+            #expect(try await keys.list().count == 1)
         }
     }
 }

@@ -90,11 +90,11 @@ struct SQLiteLedgerStoreTests {
     @Test("the ledger shares a database file with the key store")
     func sharesWithKeyStore() async throws {
         try await withTemporaryDatabase { path in
-            let keys = try KeyStore(path: path)
+            let keys = try SQLiteKeyStore(path: path)
             let store = try SQLiteLedgerStore(path: path)
-            let created = try keys.create(name: "n", models: nil, budgetUSD: decimal("5"), rpm: nil, tpm: nil)
+            let created = try await keys.create(name: "n", models: nil, budgetUSD: decimal("5"), rpm: nil, tpm: nil)
             try await store.append([record("r", key: created.key.id)])
-            _ = try KeyStore(path: path)
+            _ = try SQLiteKeyStore(path: path)
             #expect(try await SQLiteLedgerStore(path: path).usage(since: nil, groupBy: [.key]).first?.group == [created.key.id])
         }
     }

@@ -33,7 +33,7 @@ struct DialectNativeUpstreamTests {
         try await upstream.run { port in
             let gateway = try TestGateway(
                 Self.yaml(port: port), environment: ["GEMINI_KEY": FakeNativeAPI.geminiKey, "ANTHROPIC_KEY": FakeNativeAPI.anthropicKey])
-            let key = try gateway.store.create(name: "n", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
+            let key = try await gateway.store.create(name: "n", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
             try await gateway.test { client in
                 // Anthropic's dialect answered by Gemini.
                 let messages = try await client.messages(
@@ -74,7 +74,7 @@ struct DialectNativeUpstreamTests {
         try await upstream.run { port in
             let gateway = try TestGateway(
                 Self.yaml(port: port), environment: ["GEMINI_KEY": FakeNativeAPI.geminiKey, "ANTHROPIC_KEY": FakeNativeAPI.anthropicKey])
-            let key = try gateway.store.create(name: "n", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
+            let key = try await gateway.store.create(name: "n", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
             try await gateway.test { client in
                 let messages = try await client.messages(
                     #"{"model":"lingering","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#, key: key)

@@ -26,7 +26,7 @@ struct DialectRoutesTests {
 
     func withGateway(rpm: Int? = nil, _ body: @escaping @Sendable (any TestClientProtocol, String) async throws -> Void) async throws {
         let gateway = try TestGateway(Self.yaml)
-        let key = try gateway.store.create(name: "d", models: nil, budgetUSD: nil, rpm: rpm, tpm: nil).secret
+        let key = try await gateway.store.create(name: "d", models: nil, budgetUSD: nil, rpm: rpm, tpm: nil).secret
         try await gateway.test { client in try await body(client, key) }
     }
 

@@ -23,7 +23,7 @@ struct LedgerIntegrationTests {
     func budgetHoldsUnderConcurrency() async throws {
         let gateway = try TestGateway(Self.yaml, environment: ["ADMIN": "admin"])
         let budget = Decimal(string: "0.15")!
-        let created = try gateway.store.create(name: "b", models: nil, budgetUSD: budget, rpm: nil, tpm: nil)
+        let created = try await gateway.store.create(name: "b", models: nil, budgetUSD: budget, rpm: nil, tpm: nil)
         let store = gateway.gateway.ledger
         try await gateway.test(.live) { client in
             let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
@@ -59,7 +59,7 @@ struct LedgerIntegrationTests {
     @Test("every request has one row with its tokens and exact cost; streams too; usage is reported")
     func rows() async throws {
         let gateway = try TestGateway(Self.yaml, environment: ["ADMIN": "admin"])
-        let key = try gateway.store.create(name: "r", models: nil, budgetUSD: nil, rpm: nil, tpm: nil)
+        let key = try await gateway.store.create(name: "r", models: nil, budgetUSD: nil, rpm: nil, tpm: nil)
         try await gateway.test(.live) { client in
             let plain = try await client.chat(userMessage("chat", "hello there"), key: key.secret)
             #expect(plain.status == .ok)

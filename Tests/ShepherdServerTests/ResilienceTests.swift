@@ -207,7 +207,7 @@ struct ResilienceTests {
             models:
               chat: { targets: [{ provider: up, model: b }] }
             """)
-        let key = try gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: 2, tpm: nil).secret
+        let key = try await gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: 2, tpm: nil).secret
         try await gateway.test { client in
             let first = try await client.chat(userMessage("chat", "x"), key: key)
             #expect(first.status == .ok)

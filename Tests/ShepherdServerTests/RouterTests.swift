@@ -39,7 +39,7 @@ struct RouterTests {
     @Test("a valid key gets a completion with the SPEC's headers and exact cost")
     func completion() async throws {
         let gateway = try TestGateway(Self.yaml)
-        let key = try gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
+        let key = try await gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
         try await gateway.test { client in
             let response = try await client.chat(userMessage("chat", "Hello there"), key: key)
             #expect(response.status == .ok)
@@ -62,9 +62,9 @@ struct RouterTests {
     @Test("missing, unknown and revoked keys are 401 invalid_api_key")
     func unauthenticated() async throws {
         let gateway = try TestGateway(Self.yaml)
-        let created = try gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil)
-        let revoked = try gateway.store.create(name: "r", models: nil, budgetUSD: nil, rpm: nil, tpm: nil)
-        _ = try gateway.store.revoke(id: revoked.key.id)
+        let created = try await gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil)
+        let revoked = try await gateway.store.create(name: "r", models: nil, budgetUSD: nil, rpm: nil, tpm: nil)
+        _ = try await gateway.store.revoke(id: revoked.key.id)
         try await gateway.test { client in
             for key in [nil, "sk-shep-wrong", created.secret + "x", revoked.secret] {
                 let response = try await client.chat(userMessage("chat", "hi"), key: key)
@@ -79,7 +79,7 @@ struct RouterTests {
     @Test("a key limited to some models gets 403 on others; unknown models are 404")
     func allowlist() async throws {
         let gateway = try TestGateway(Self.yaml)
-        let key = try gateway.store.create(name: "t", models: ["chat"], budgetUSD: nil, rpm: nil, tpm: nil).secret
+        let key = try await gateway.store.create(name: "t", models: ["chat"], budgetUSD: nil, rpm: nil, tpm: nil).secret
         try await gateway.test { client in
             #expect(try await client.chat(userMessage("chat", "hi"), key: key).status == .ok)
             let forbidden = try await client.chat(userMessage("other", "hi"), key: key)
@@ -97,7 +97,7 @@ struct RouterTests {
     @Test("bad input is a clear 400 and the server stays healthy")
     func badInput() async throws {
         let gateway = try TestGateway(Self.yaml)
-        let key = try gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
+        let key = try await gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
         try await gateway.test { client in
             for body in ["{", "[1]", #"{"model":"chat","messages":"x"}"#, #"{"model":"chat","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"ftp://x"}}]}]}"#] {
                 let response = try await client.chat(body, key: key)
@@ -111,7 +111,7 @@ struct RouterTests {
     @Test("a body over max_body_mb is 413 request_too_large")
     func tooLarge() async throws {
         let gateway = try TestGateway(Self.yaml)
-        let key = try gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
+        let key = try await gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
         try await gateway.test { client in
             let response = try await client.chat(userMessage("chat", String(repeating: "a", count: 20_000)), key: key)
             #expect(response.status == .contentTooLarge)
@@ -122,7 +122,7 @@ struct RouterTests {
     @Test("a failing target falls back to the model's fallbacks; attempts are counted")
     func fallback() async throws {
         let gateway = try TestGateway(Self.yaml)
-        let key = try gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
+        let key = try await gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
         try await gateway.test { client in
             let flaky = try await client.chat(userMessage("flaky", "hi"), key: key)
             #expect(flaky.status == .ok)
@@ -137,7 +137,7 @@ struct RouterTests {
     @Test("every attempt failing is 502 upstream_error naming the last status")
     func allFail() async throws {
         let gateway = try TestGateway(Self.yaml)
-        let key = try gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
+        let key = try await gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
         try await gateway.test { client in
             let response = try await client.chat(userMessage("allbad", "hi"), key: key)
             #expect(response.status == .badGateway)
@@ -153,7 +153,7 @@ struct RouterTests {
     @Test("an upstream that never answers is 504 upstream_timeout")
     func timeout() async throws {
         let gateway = try TestGateway(Self.yaml)
-        let key = try gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
+        let key = try await gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
         try await gateway.test { client in
             let response = try await client.chat(userMessage("hanging", "hi"), key: key)
             #expect(response.status == .gatewayTimeout)
@@ -164,7 +164,7 @@ struct RouterTests {
     @Test("streaming answers arrive as SSE chunks that end with [DONE]")
     func streaming() async throws {
         let gateway = try TestGateway(Self.yaml)
-        let key = try gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
+        let key = try await gateway.store.create(name: "t", models: nil, budgetUSD: nil, rpm: nil, tpm: nil).secret
         try await gateway.test { client in
             let response = try await client.chat(userMessage("chat", "one two three", extra: #","stream":true,"stream_options":{"include_usage":true}"#), key: key)
             #expect(response.status == .ok)

@@ -10,7 +10,7 @@ import ShepherdServer
 /// A gateway built from YAML with its key store in a temporary folder.
 struct TestGateway {
     let folder: URL
-    let store: KeyStore
+    let store: SQLiteKeyStore
     let gateway: GatewayApplication
 
     init(
@@ -21,7 +21,7 @@ struct TestGateway {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var config = try ConfigLoader.parse(yaml, file: folder.appendingPathComponent("shepherd.yaml").path, environment: environment)
         config.sourceFile = folder.appendingPathComponent("shepherd.yaml").path
-        store = try KeyStore(path: try config.sqlitePath())
+        store = try SQLiteKeyStore(path: try config.sqlitePath())
         // A rollout interval longer than any test: tests judge the gates by calling tick().
         gateway = try GatewayApplication(config: config, keyStore: store, now: now, wallClock: wallClock, rolloutInterval: .seconds(3600))
     }

@@ -15,6 +15,36 @@ public enum LedgerStores {
         }
     }
 
+    /// The key store for `storage:`. With PostgreSQL the keys live in the ledger's database,
+    /// through the same store (pass it as `ledger` to share its connection pool).
+    public static func openKeys(
+        for config: GatewayConfig, sharing ledger: (any LedgerStore)? = nil, logger: Logger = Logger(label: "shepherd.ledger")
+    ) throws -> any KeyStore {
+        switch config.storage {
+        case .sqlite:
+            return try SQLiteKeyStore(path: try config.sqlitePath())
+        case .postgres(let url):
+            if let postgres = ledger as? PostgresLedgerStore { return postgres }
+            return try PostgresLedgerStore(url: url, logger: logger)
+        }
+    }
+
+    /// Runs `body` with the configured key store, keeping a PostgreSQL client running meanwhile.
+    public static func withKeyStore<Result: Sendable>(
+        for config: GatewayConfig, logger: Logger = Logger(label: "shepherd.ledger"),
+        _ body: @Sendable (any KeyStore) async throws -> Result
+    ) async throws -> Result {
+        switch config.storage {
+        case .sqlite:
+            return try await body(try SQLiteKeyStore(path: try config.sqlitePath()))
+        case .postgres:
+            return try await withStore(for: config, logger: logger) { store in
+                // With PostgreSQL the ledger store is the key store (see openKeys).
+                try await body(store as! PostgresLedgerStore)
+            }
+        }
+    }
+
     /// Runs `body` with the configured store, keeping a PostgreSQL client running meanwhile.
     public static func withStore<Result: Sendable>(
         for config: GatewayConfig, logger: Logger = Logger(label: "shepherd.ledger"),

@@ -25,7 +25,18 @@ extension PostgresLedgerStore {
                     key_id TEXT PRIMARY KEY, spent_usd NUMERIC NOT NULL, reserved_usd NUMERIC NOT NULL)
                 """,
             ]
-        )
+        ),
+        (
+            "keys_v1_virtual_keys",
+            [
+                """
+                CREATE TABLE virtual_keys (
+                    id TEXT PRIMARY KEY, name TEXT NOT NULL, prefix TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
+                    models TEXT, budget_usd NUMERIC, rpm BIGINT, tpm BIGINT,
+                    created_at TIMESTAMPTZ NOT NULL, revoked_at TIMESTAMPTZ)
+                """
+            ]
+        ),
     ]
 
     /// An arbitrary constant: the advisory lock that keeps two gateways starting together from

@@ -35,7 +35,7 @@ struct ChatProxy: Sendable {
             guard !drain.isDraining else {
                 throw GatewayError(.shuttingDown, "The gateway is shutting down; retry on another instance.", retryAfterSeconds: 1)
             }
-            let caller = try authenticator.authenticate(bearer: request.headers[.authorization])
+            let caller = try await authenticator.authenticate(bearer: request.headers[.authorization])
             let inbound = try InboundChatRequest(body: try await Self.collectBody(request, limit: config.server.maxBodyBytes))
             guard let model = config.model(named: inbound.model) else {
                 throw GatewayError(

@@ -17,25 +17,25 @@ public struct Caller: Sendable {
 /// Checks bearer keys against the key store, remembering answers briefly so that the
 /// database is not read on every request. A revoked key stops working within `ttl`.
 final class KeyAuthenticator: Sendable {
-    private let store: KeyStore?
+    private let store: (any KeyStore)?
     private let ttl: Duration
     private let cache = Mutex<[String: (key: VirtualKey?, expires: ContinuousClock.Instant)]>([:])
     private let maxEntries = 10_000
 
-    init(store: KeyStore?, ttl: Duration = .seconds(2)) {
+    init(store: (any KeyStore)?, ttl: Duration = .seconds(2)) {
         self.store = store
         self.ttl = ttl
     }
 
     /// - Parameter authorization: the `Authorization` (or dialect key) header value.
-    func authenticate(bearer: String?) throws(GatewayError) -> Caller {
+    func authenticate(bearer: String?) async throws(GatewayError) -> Caller {
         guard let store else { return Caller(key: nil) }
         guard let secret = bearer.flatMap(Self.token(from:)), !secret.isEmpty else {
             throw GatewayError(
                 .invalidAPIKey,
                 "You didn't provide an API key. Send it as 'Authorization: Bearer sk-shep-…' (create one with `shepherd keys create`).")
         }
-        let hash = KeyStore.hash(secret)
+        let hash = KeySecrets.hash(secret)
         let now = ContinuousClock.now
         if let cached = cache.withLock({ $0[hash] }), cached.expires > now {
             guard let key = cached.key else { throw Self.unknownKey }
@@ -43,7 +43,7 @@ final class KeyAuthenticator: Sendable {
         }
         let key: VirtualKey?
         do {
-            key = try store.authenticate(secret: secret)
+            key = try await store.key(hash: hash).flatMap { $0.isActive ? $0 : nil }
         } catch {
             throw GatewayError(.internalError, "The key store could not be read.")
         }

@@ -7,7 +7,7 @@ import ShepherdRouting
 /// `/admin/v1/keys`: the same key operations as `shepherd keys`, behind the admin key.
 struct AdminRoutes {
     let adminKey: Secret?
-    let keyStore: KeyStore?
+    let keyStore: (any KeyStore)?
     let config: GatewayConfig
     let board: ResilienceBoard
     let ledger: any LedgerStore
@@ -28,7 +28,7 @@ struct AdminRoutes {
         let adminKey = self.adminKey
         let keyStore = self.keyStore
         let group = router.group("/admin/v1")
-        @Sendable func authorize(_ request: Request) throws(GatewayError) -> KeyStore {
+        @Sendable func authorize(_ request: Request) throws(GatewayError) -> any KeyStore {
             try AdminAuth.check(request, adminKey: adminKey)
             guard let keyStore else { throw GatewayError(.internalError, "No key store is configured.") }
             return keyStore
@@ -68,7 +68,7 @@ struct AdminRoutes {
             writer.beginObject()
             writer.key("data")
             writer.beginArray()
-            for key in try store.list() { Self.write(key, into: &writer) }
+            for key in try await store.list() { Self.write(key, into: &writer) }
             writer.endArray()
             writer.endObject()
             return SystemRoutes.json(writer.bytes)
@@ -81,7 +81,7 @@ struct AdminRoutes {
             } catch {
                 throw GatewayError(.invalidRequest, "Expected {\"name\": …, \"models\": […], \"budget_usd\": …, \"rpm\": …, \"tpm\": …}.")
             }
-            let created = try store.create(name: body.name, models: body.models, budgetUSD: body.budgetUSD, rpm: body.rpm, tpm: body.tpm)
+            let created = try await store.create(name: body.name, models: body.models, budgetUSD: body.budgetUSD, rpm: body.rpm, tpm: body.tpm)
             var writer = JSONWriter()
             writer.beginObject()
             writer.key("id"); writer.string(created.key.id)
@@ -93,7 +93,7 @@ struct AdminRoutes {
         group.delete("/keys/{id}") { request, context -> Response in
             let store = try authorize(request)
             let id = try context.parameters.require("id")
-            guard try store.revoke(id: id) else { throw GatewayError(.notFound, "No key with id '\(id)'.") }
+            guard try await store.revoke(id: id) else { throw GatewayError(.notFound, "No key with id '\(id)'.") }
             return SystemRoutes.json(Array(#"{"revoked":true}"#.utf8))
         }
     }

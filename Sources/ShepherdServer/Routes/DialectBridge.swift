@@ -36,7 +36,7 @@ struct DialectBridge: Sendable {
                 throw GatewayError(.shuttingDown, "The gateway is shutting down; retry on another instance.", retryAfterSeconds: 1)
             }
             do {
-                _ = try proxy.authenticator.authenticate(bearer: key)
+                _ = try await proxy.authenticator.authenticate(bearer: key)
             } catch {
                 // The authenticator's own hint for a missing key names the OpenAI header.
                 guard key == nil else { throw error }

@@ -95,7 +95,7 @@ enum AdminAuth {
             throw GatewayError(.invalidAPIKey, "The admin API is disabled; set server.admin_key in the configuration.")
         }
         let presented = request.headers[.authorization].flatMap(KeyAuthenticator.token(from:)) ?? ""
-        guard KeyStore.constantTimeEqual(Array(presented.utf8), Array(adminKey.value.utf8)) else {
+        guard KeySecrets.constantTimeEqual(Array(presented.utf8), Array(adminKey.value.utf8)) else {
             throw GatewayError(.invalidAPIKey, "A valid admin key is required as 'Authorization: Bearer …'.")
         }
     }

@@ -6,7 +6,7 @@ import ShepherdLedger
 /// `/v1/models`, `/healthz`, `/readyz`, `/metrics`.
 struct SystemRoutes {
     let config: GatewayConfig
-    let keyStore: KeyStore?
+    let keyStore: (any KeyStore)?
     let drain: DrainState
     let authenticator: KeyAuthenticator
 
@@ -16,7 +16,7 @@ struct SystemRoutes {
         let keyStore = self.keyStore
         let drain = self.drain
         router.get("/v1/models") { request, _ -> Response in
-            let caller = try authenticator.authenticate(bearer: request.headers[.authorization])
+            let caller = try await authenticator.authenticate(bearer: request.headers[.authorization])
             var writer = JSONWriter()
             writer.beginObject()
             writer.key("object"); writer.string("list")
@@ -38,7 +38,7 @@ struct SystemRoutes {
             if drain.isDraining {
                 return GatewayError(.shuttingDown, "The gateway is shutting down.").response(requestID: nil)
             }
-            if let keyStore, !keyStore.ping() {
+            if let keyStore, await !keyStore.ping() {
                 return GatewayError(.internalError, "Storage is not reachable.").response(requestID: nil)
                     .withStatus(.serviceUnavailable)
             }
