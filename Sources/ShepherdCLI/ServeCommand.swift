@@ -28,11 +28,12 @@ struct ServeCommand: AsyncParsableCommand {
             guard let level = Logger.Level(rawValue: logLevel) else {
                 throw CommandFailure("unknown log level '\(logLevel)'")
             }
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            LoggingSystem.bootstrap(
+                { label, metadataProvider in
+                    var handler = StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider)
+                    handler.logLevel = level
+                    return handler
+                }, metadataProvider: GatewayLogging.metadataProvider)
             var config = try ConfigLoader.load(path: options.config)
             if let host { config.server.host = host }
             if let port { config.server.port = port }

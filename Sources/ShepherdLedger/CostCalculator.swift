@@ -1,11 +1,15 @@
 import Foundation
 import ShepherdCore
+import Synchronization
 
 /// The cost of a request from its usage, in exact decimal USD. Cached input is counted once,
 /// at its own price: `prompt_tokens` already includes the cached tokens (and the audio tokens,
 /// which are priced apart where the catalog knows an audio price).
 public struct CostCalculator: Sendable {
     public let catalog: PriceCatalog
+    /// Resolving a target walks several candidate names; the gateway asks for the same few
+    /// targets on every request, so each answer is kept.
+    private let resolved = PriceMemo()
 
     /// Config `pricing:` over the shipped catalog.
     public init(prices: [String: PriceOverride]) {
@@ -18,12 +22,16 @@ public struct CostCalculator: Sendable {
 
     /// Token prices for a target (override, else catalog), when input and output are known.
     public func price(for target: TargetRef) -> PriceOverride? {
-        catalog.price(for: target)?.price.tokenPrices
+        resolve(target)?.price.tokenPrices
+    }
+
+    func resolve(_ target: TargetRef) -> ResolvedPrice? {
+        resolved.value(for: target) { catalog.price(for: $0) }
     }
 
     /// The most input tokens the target's model accepts, from the catalog (or its override).
     public func contextWindow(for target: TargetRef) -> Int? {
-        catalog.price(for: target)?.price.maxInputTokens
+        resolve(target)?.price.maxInputTokens
     }
 
     /// The cost when it is fully priced, else nil (what `x-shepherd-cost-usd` needs).
@@ -35,7 +43,7 @@ public struct CostCalculator: Sendable {
     /// The cost of a request, never failing: an unknown model is a zero-cost quote flagged
     /// unpriced, so the ledger still gets its row.
     public func quote(_ usage: Usage, media: MediaUnits = .none, at target: TargetRef) -> CostQuote {
-        guard let resolved = catalog.price(for: target) else {
+        guard let resolved = resolve(target) else {
             return CostQuote(
                 costUSD: 0, priced: false, source: nil,
                 unpricedReason: "no price for \(target) in config pricing: or the catalog; its cost counts as 0")
@@ -58,7 +66,7 @@ public struct CostCalculator: Sendable {
 
         let reason = bill.missing.isEmpty
             ? nil : "no price for \(bill.missing.joined(separator: ", ")) of \(target); they count as 0"
-        return CostQuote(costUSD: bill.perMillion / 1_000_000 + bill.perUnit, priced: bill.missing.isEmpty,
+        return CostQuote(costUSD: Self.millionths(bill.perMillion) + bill.perUnit, priced: bill.missing.isEmpty,
                          source: resolved.source, unpricedReason: reason)
     }
 
@@ -66,10 +74,19 @@ public struct CostCalculator: Sendable {
     /// token at the uncached price, plus `maxOutputTokens` (the request's `max_tokens`, else the
     /// model's output limit, else 4,096) at the output price. Zero when the model is unpriced.
     public func estimate(inputTokens: Int, maxOutputTokens: Int?, at target: TargetRef) -> Decimal {
-        guard let price = catalog.price(for: target)?.price else { return 0 }
+        guard let price = resolve(target)?.price else { return 0 }
         let output = maxOutputTokens ?? price.maxOutputTokens ?? 4_096
         let perMillion = Decimal(max(inputTokens, 0)) * (price.input ?? 0) + Decimal(max(output, 0)) * (price.output ?? 0)
-        return perMillion / 1_000_000
+        return Self.millionths(perMillion)
+    }
+
+    /// `value / 1,000,000`, exactly: moving the decimal exponent costs nothing, where
+    /// `Decimal`'s long division was the most expensive step of pricing a request.
+    static func millionths(_ value: Decimal) -> Decimal {
+        guard !value.isZero else { return 0 }
+        // Decimal's exponent has a floor (-128); so small a value takes the slow, exact path.
+        guard value.exponent > -120 else { return value / 1_000_000 }
+        return Decimal(sign: value.sign, exponent: -6, significand: value.magnitude)
     }
 
     /// A plain decimal string (`0.000123`), as the `x-shepherd-cost-usd` header carries it.
@@ -78,6 +95,23 @@ public struct CostCalculator: Sendable {
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, 10, .plain)
         return NSDecimalNumber(decimal: rounded).stringValue
+    }
+}
+
+/// Resolved prices by target, bounded so that pricing arbitrary model names (an audit of
+/// someone's logs) cannot grow it without end.
+private final class PriceMemo: Sendable {
+    private let entries = Mutex<[TargetRef: ResolvedPrice?]>([:])
+    private static let capacity = 4_096
+
+    func value(for target: TargetRef, resolve: (TargetRef) -> ResolvedPrice?) -> ResolvedPrice? {
+        if let hit = entries.withLock({ $0[target] }) { return hit }
+        let value = resolve(target)
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[target] = .some(value)
+        }
+        return value
     }
 }
 

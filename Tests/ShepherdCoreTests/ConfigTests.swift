@@ -93,6 +93,7 @@ struct ConfigTests {
         ("providers:\n  a: { kind: openai, base_url: https://x/v1, api_key: env:NOPE_KEY }\nmodels:\n  m: { targets: [{ provider: a, model: x }] }\n", 2, "providers.a.api_key", "NOPE_KEY is not set"),
         ("server:\n  host: 0.0.0.0\n  auth: none\nproviders:\n  a: { kind: mock }\nmodels:\n  m: { targets: [{ provider: a, model: x }] }\n", 1, "server", "non-loopback"),
         ("storage: mysql://x\nproviders:\n  a: { kind: mock }\nmodels:\n  m: { targets: [{ provider: a, model: x }] }\n", 1, "storage", "sqlite://FILE"),
+        ("storage: none\nproviders:\n  a: { kind: mock }\nmodels:\n  m: { targets: [{ provider: a, model: x }] }\n", 1, "storage", "keeps no keys"),
         ("providers:\n  a: { kind: mock }\nmodels:\n  m:\n    targets: [{ provider: a, model: x, weight: -1 }]\n", 5, "models.m.targets[0].weight", "out of range"),
         ("providers:\n  a: { kind: mock }\nmodels:\n  m:\n    targets: [{ provider: a, model: x }]\n    fallbacks: [ghost]\n", 6, "models.m.fallbacks", "'ghost' is not another public model"),
         ("providers:\n  a: { kind: mock }\nmodels:\n  m:\n    targets: [{ provider: a, model: x }]\n    rollout: { from: a/x, to: a/y, steps: [50, 10] }\n", 6, "models.m.rollout.steps", "increasing"),
@@ -123,6 +124,14 @@ struct ConfigTests {
         #expect(fromFile.provider(named: "r")?.apiKey?.value == "from-dotenv")
         let fromProcess = try ConfigLoader.load(path: configPath, environment: DotEnv.environment(besideConfig: configPath, process: ["RELAY_KEY": "real"]))
         #expect(fromProcess.provider(named: "r")?.apiKey?.value == "real")
+    }
+
+    @Test("storage: none runs without a ledger, with auth: none")
+    func storageNone() throws {
+        let config = try ConfigLoader.parse(
+            "server: { auth: none }\nstorage: none\nproviders:\n  a: { kind: mock }\nmodels:\n  m: { targets: [{ provider: a, model: x }] }\n",
+            file: "test.yaml", environment: [:])
+        #expect(config.storage == .disabled)
     }
 
     @Test("a missing file is a one-line error naming it")

@@ -121,3 +121,20 @@ struct EstimateTests {
         #expect(calculator.estimate(inputTokens: 1_000, maxOutputTokens: nil, at: TargetRef(provider: "p", model: "unknown")) == 0)
     }
 }
+
+@Suite("Dividing by a million")
+struct MillionthsTests {
+    @Test("moving the exponent gives exactly what Decimal's division gives", arguments: [
+        "0", "1", "-1", "2.5", "1250000", "0.000001", "123456789.123456789", "-0.3", "99999999999999999999",
+    ])
+    func matchesDivision(_ text: String) {
+        let value = decimal(text)
+        #expect(CostCalculator.millionths(value) == value / 1_000_000)
+    }
+
+    @Test("tiny values stay exact, where Decimal's own division gives up")
+    func tiny() {
+        #expect(CostCalculator.millionths(decimal("1e-100")) == decimal("1e-106"))
+        #expect(CostCalculator.millionths(decimal("-7e-20")) == decimal("-7e-26"))
+    }
+}

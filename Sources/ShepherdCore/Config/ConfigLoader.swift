@@ -69,6 +69,9 @@ public enum ConfigLoader {
         if server.auth == .none, !ServerConfig.isLoopback(server.host) {
             throw top.child("server", root).error("auth: none is refused on a non-loopback host (\(server.host)); use auth: keys or host: 127.0.0.1")
         }
+        if storage == .disabled, server.auth == .keys {
+            throw top.child("storage", root).error("storage: none keeps no keys; use auth: none (loopback only) or sqlite:// / postgres:// storage")
+        }
         let config = GatewayConfig(server: server, storage: storage, providers: providers, models: models, pricing: pricing, sourceFile: file)
         try crossCheck(config, providers: providersCursor, models: modelsCursor)
         return config
@@ -98,7 +101,8 @@ public enum ConfigLoader {
             return .sqlite(path: path)
         }
         if raw.hasPrefix("postgres://") || raw.hasPrefix("postgresql://") { return .postgres(url: raw) }
-        throw cursor.error("expected sqlite://FILE or postgres://user:pass@host:5432/db")
+        if raw == "none" { return .disabled }
+        throw cursor.error("expected sqlite://FILE, postgres://user:pass@host:5432/db or none")
     }
 
     static func parseProvider(_ name: String, _ cursor: YAMLCursor) throws(ConfigError) -> ProviderConfig {

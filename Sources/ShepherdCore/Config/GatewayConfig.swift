@@ -47,6 +47,9 @@ public struct ServerConfig: Sendable {
 public enum StorageLocation: Sendable, Equatable {
     case sqlite(path: String)
     case postgres(url: String)
+    /// `storage: none`: no ledger, keys or budgets; for stateless edges, and to measure what
+    /// the ledger costs.
+    case disabled
 }
 
 public struct ProviderConfig: Sendable {

@@ -12,6 +12,8 @@ extension GatewayConfig {
             return folder.appendingPathComponent(path).path
         case .postgres:
             throw GatewayError(.internalError, "this needs sqlite:// storage; the configuration names a postgres:// database")
+        case .disabled:
+            throw GatewayError(.internalError, "this needs sqlite:// storage; the configuration says storage: none")
         }
     }
 }

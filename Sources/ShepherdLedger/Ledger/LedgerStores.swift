@@ -12,6 +12,8 @@ public enum LedgerStores {
             return try SQLiteLedgerStore(path: try config.sqlitePath())
         case .postgres(let url):
             return try PostgresLedgerStore(url: url, logger: logger)
+        case .disabled:
+            return DisabledLedgerStore()
         }
     }
 
@@ -26,6 +28,8 @@ public enum LedgerStores {
         case .postgres(let url):
             if let postgres = ledger as? PostgresLedgerStore { return postgres }
             return try PostgresLedgerStore(url: url, logger: logger)
+        case .disabled:
+            return DisabledKeyStore()
         }
     }
 
@@ -42,6 +46,8 @@ public enum LedgerStores {
                 // With PostgreSQL the ledger store is the key store (see openKeys).
                 try await body(store as! PostgresLedgerStore)
             }
+        case .disabled:
+            return try await body(DisabledKeyStore())
         }
     }
 

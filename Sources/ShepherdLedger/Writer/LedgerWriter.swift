@@ -16,17 +16,21 @@ public final class LedgerWriter: Service {
     private let maxBatch: Int
     private let metrics = LedgerMetrics()
     private let state = Mutex(State())
+    /// With `storage: none` rows are dropped here, before any batching.
+    private let discards: Bool
 
     /// - Parameter maxBatch: rows per transaction at most, so one commit stays short.
     public init(store: any LedgerStore, maxBatch: Int = 512, logger: Logger = Logger(label: "shepherd.ledger")) {
         precondition(maxBatch > 0, "a batch holds at least one row")
         self.store = store
+        self.discards = store is DisabledLedgerStore
         self.maxBatch = maxBatch
         self.logger = logger
     }
 
     /// Returns once the row is committed (durable), or throws if the commit failed.
     public func record(_ record: UsageRecord) async throws {
+        if discards { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             submit(Pending(record: record, done: continuation))
         }
@@ -34,6 +38,7 @@ public final class LedgerWriter: Service {
 
     /// Queues a row without waiting (shadow calls): nothing is delayed by it. A failure is logged.
     public func recordDetached(_ record: UsageRecord) {
+        if discards { return }
         submit(Pending(record: record, done: nil))
     }
 

@@ -36,8 +36,7 @@ public struct OpenAIProvider: ChatProvider {
             return .stream(relay(response.body, model: call.target.model))
         }
         let body = try await http.collect(response, model: call.target.model)
-        let usage = try? JSONDecoder().decode(UsageEnvelope.self, from: Data(body.readableBytesView)).usage
-        return .complete(body: body, usage: usage)
+        return .complete(body: body, usage: Self.usage(in: body))
     }
 
     /// Hands the upstream's body chunks to the caller as they arrive, untranslated.
@@ -70,9 +69,14 @@ public struct OpenAIProvider: ChatProvider {
     }
 }
 
-/// The `usage` member of an answer, read without decoding the rest.
-struct UsageEnvelope: Decodable {
-    var usage: Usage?
+extension OpenAIProvider {
+    /// The `usage` member of an answer: the byte scanner finds it and only it is decoded,
+    /// rather than the whole answer going through JSONDecoder on every request.
+    static func usage(in body: ByteBuffer) -> Usage? {
+        let bytes = Array(body.readableBytesView)
+        guard let layout = try? TopLevelJSON(bytes: bytes), let range = layout.range(of: "usage") else { return nil }
+        return try? JSONDecoder().decode(Usage.self, from: Data(bytes[range]))
+    }
 }
 
 extension NIODeadline {

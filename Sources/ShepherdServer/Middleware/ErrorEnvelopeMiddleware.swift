@@ -16,7 +16,7 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
         context.requestID = RequestIDs.next()
         let requestID = context.requestID
         do {
-            var response = try await next(request, context)
+            var response = try await RequestIDs.$current.withValue(requestID) { try await next(request, context) }
             response.headers[.requestID] = requestID
             return response
         } catch {

@@ -26,8 +26,8 @@ struct ChatProxy: Sendable {
         let started = ContinuousClock.now
         // ErrorEnvelopeMiddleware has given every request an id.
         let requestID = context.requestID
-        var logger = context.logger
-        logger[metadataKey: "shepherd.request_id"] = "\(requestID)"
+        // The request id reaches log lines through GatewayLogging's metadata provider.
+        let logger = context.logger
         var modelLabel = "unknown"
         var attempts = AttemptLog()
         var limitHeaders = HTTPFields()
@@ -72,21 +72,24 @@ struct ChatProxy: Sendable {
                 rolloutOrder: rollout.map { Self.rolloutOrder($0, model: sized.model) },
                 requestID: requestID, promptTokens: promptTokens, started: started, logger: logger,
                 streamFinished: { end in
-                    let usage = end.outcome.usage
-                        ?? Accounting.estimatedUsage(promptTokens: promptTokens, text: end.outcome.text, model: end.target.model)
-                    let cost = await accounting.record(
-                        Accounting.Outcome(
-                            requestID: requestID, keyID: keyID, publicModel: publicModel, target: end.target, attempts: end.attempts,
-                            status: end.outcome.status, usage: usage, estimated: end.outcome.usage == nil, images: images,
-                            rolloutStep: rollout?.step,
-                            firstByteMs: end.firstByteMs, totalMs: Self.milliseconds(since: started)),
-                        logger: requestLogger)
-                    await accounting.settle(reservation, actual: cost, logger: requestLogger)
-                    if let keyID { board.settleKey(id: keyID, estimatedTokens: promptTokens, actualTokens: usage.totalTokens) }
-                    if end.outcome.status == 200 {
-                        shadow.mirror(
-                            inbound, model: sized.model, requestID: requestID, keyID: keyID,
-                            primary: .init(text: end.outcome.text, finishReason: end.outcome.finishReason, costUSD: cost), logger: requestLogger)
+                    // A stream ends after the handler has returned, outside its task.
+                    await RequestIDs.$current.withValue(requestID) {
+                        let usage = end.outcome.usage
+                            ?? Accounting.estimatedUsage(promptTokens: promptTokens, text: end.outcome.text, model: end.target.model)
+                        let cost = await accounting.record(
+                            Accounting.Outcome(
+                                requestID: requestID, keyID: keyID, publicModel: publicModel, target: end.target, attempts: end.attempts,
+                                status: end.outcome.status, usage: usage, estimated: end.outcome.usage == nil, images: images,
+                                rolloutStep: rollout?.step,
+                                firstByteMs: end.firstByteMs, totalMs: Self.milliseconds(since: started)),
+                            logger: requestLogger)
+                        await accounting.settle(reservation, actual: cost, logger: requestLogger)
+                        if let keyID { board.settleKey(id: keyID, estimatedTokens: promptTokens, actualTokens: usage.totalTokens) }
+                        if end.outcome.status == 200 {
+                            shadow.mirror(
+                                inbound, model: sized.model, requestID: requestID, keyID: keyID,
+                                primary: .init(text: end.outcome.text, finishReason: end.outcome.finishReason, costUSD: cost), logger: requestLogger)
+                        }
                     }
                 })
             do {

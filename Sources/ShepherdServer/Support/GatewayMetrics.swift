@@ -1,5 +1,6 @@
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The gateway's Prometheus registry, bootstrapped into swift-metrics once per process so
 /// that every component (and Hummingbird's own middleware) reports to the same place.
@@ -20,13 +21,42 @@ public enum GatewayMetrics {
     public static func bootstrap() { _ = registry }
 
     static func request(route: String, model: String, status: Int, duration: Duration) {
-        Counter(label: "shepherd_requests_total", dimensions: [("route", route), ("model", model), ("status", String(status))]).increment()
-        Metrics.Timer(label: "shepherd_request_duration_seconds", dimensions: [("route", route), ("model", model)]).recordNanoseconds(duration.nanoseconds)
+        let handles = requests.handles(for: [route, model, String(status)]) { labels in
+            (
+                Metrics.Counter(label: "shepherd_requests_total", dimensions: [("route", labels[0]), ("model", labels[1]), ("status", labels[2])]),
+                Metrics.Timer(label: "shepherd_request_duration_seconds", dimensions: [("route", labels[0]), ("model", labels[1])])
+            )
+        }
+        handles.counter.increment()
+        handles.timer.recordNanoseconds(duration.nanoseconds)
     }
 
     static func upstream(provider: String, model: String, outcome: String, duration: Duration) {
-        Counter(label: "shepherd_upstream_requests_total", dimensions: [("provider", provider), ("model", model), ("status", outcome)]).increment()
-        Metrics.Timer(label: "shepherd_upstream_duration_seconds", dimensions: [("provider", provider), ("model", model)]).recordNanoseconds(duration.nanoseconds)
+        let handles = upstreams.handles(for: [provider, model, outcome]) { labels in
+            (
+                Metrics.Counter(label: "shepherd_upstream_requests_total", dimensions: [("provider", labels[0]), ("model", labels[1]), ("status", labels[2])]),
+                Metrics.Timer(label: "shepherd_upstream_duration_seconds", dimensions: [("provider", labels[0]), ("model", labels[1])])
+            )
+        }
+        handles.counter.increment()
+        handles.timer.recordNanoseconds(duration.nanoseconds)
+    }
+
+    private static let requests = MetricHandles()
+    private static let upstreams = MetricHandles()
+}
+
+/// A counter and a timer per label set, made once: asking the metrics factory on every
+/// request means building and hashing the labels in its registry under its lock.
+private final class MetricHandles: Sendable {
+    typealias Handles = (counter: Metrics.Counter, timer: Metrics.Timer)
+    private let made = Mutex<[[String]: Handles]>([:])
+
+    func handles(for labels: [String], make: ([String]) -> Handles) -> Handles {
+        if let handles = made.withLock({ $0[labels] }) { return handles }
+        let handles = make(labels)
+        made.withLock { $0[labels] = handles }
+        return handles
     }
 }
 
