@@ -22,6 +22,7 @@ public struct GatewayApplication: Sendable {
     let ledgerWriter: LedgerWriter
     public let rollouts: RolloutBoard
     let rolloutService: RolloutService
+    let traffic: TrafficRecorder
 
     /// - Parameters:
     ///   - keyStore: where virtual keys live; opened from `config.storage` when nil.
@@ -65,7 +66,8 @@ public struct GatewayApplication: Sendable {
         // in memory only (not yet persisted there).
         let rolloutStore = (try? config.sqlitePath()).flatMap { try? RolloutStore(path: $0) }
         self.rolloutService = RolloutService(board: rollouts, store: rolloutStore, interval: rolloutInterval, logger: logger)
-        let accounting = Accounting(writer: ledgerWriter, store: self.ledger, costs: costs)
+        traffic = TrafficRecorder(config: config, now: wallClock)
+        let accounting = Accounting(writer: ledgerWriter, store: self.ledger, costs: costs, traffic: traffic)
         let board = ResilienceBoard(config: config, now: now)
         self.board = board
         let pickers = Dictionary(uniqueKeysWithValues: config.models.map { ($0.name, TargetPicker(targets: $0.targets)) })
@@ -89,6 +91,9 @@ public struct GatewayApplication: Sendable {
             connectionPool: .init(idleTimeout: .seconds(90), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024),
             decompression: .disabled)
         configuration.httpVersion = .automatic
+        // No tracer: with the default (a no-op tracer) the client still parses every URL to
+        // describe a span nobody records, a few percent of the gateway's CPU.
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -103,6 +108,8 @@ public struct GatewayApplication: Sendable {
         SystemRoutes(config: config, keyStore: keyStore, drain: drain, authenticator: proxy.authenticator).register(on: router)
         AdminRoutes(adminKey: config.server.adminKey, keyStore: keyStore, config: config, board: board, ledger: ledger).register(on: router)
         RolloutRoutes(adminKey: config.server.adminKey, rollouts: rollouts, service: rolloutService).register(on: router)
+        TrafficRoutes(adminKey: config.server.adminKey, recorder: traffic, config: config, rollouts: rollouts).register(on: router)
+        DashboardRoutes().register(on: router)
         return router
     }
 

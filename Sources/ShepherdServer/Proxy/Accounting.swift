@@ -11,6 +11,7 @@ struct Accounting: Sendable {
     let writer: LedgerWriter
     let store: any LedgerStore
     let costs: CostCalculator
+    var traffic: TrafficRecorder?
 
     /// Money set aside on a key for one request.
     struct Reservation: Sendable {
@@ -67,6 +68,7 @@ struct Accounting: Sendable {
         let quote = outcome.target.flatMap { target in
             outcome.usage.map { costs.quote($0, media: MediaUnits(images: outcome.images), at: target.ref) }
         }
+        traffic?.record(outcome, costUSD: quote?.costUSD ?? 0)
         let usage = outcome.usage
         let row = UsageRecord(
             id: outcome.requestID, keyID: outcome.keyID, publicModel: outcome.publicModel,
