@@ -98,6 +98,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The thin command-line front end.
@@ -149,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "ShepherdTests",
             dependencies: [
-                "Shepherd", "ShepherdCore", "ShepherdServer", "ShepherdProviders", "ShepherdRouting", "ShepherdLedger",
+                "Shepherd", "ShepherdCore", "ShepherdServer", "ShepherdProviders", "ShepherdRouting", "ShepherdLedger", "ShepherdTokenizer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
