@@ -13,7 +13,7 @@ struct ShepherdCommand: AsyncParsableCommand {
               shepherd keys create --name backend --models chat --format json
             """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, KeysCommand.self, UsageCommand.self, AuditCommand.self, CompareCommand.self, TokensCommand.self, ChunkCommand.self, RolloutCommand.self, DoctorCommand.self, ConfigCommand.self])
+        subcommands: [ServeCommand.self, KeysCommand.self, UsageCommand.self, AuditCommand.self, CompareCommand.self, TokensCommand.self, ChunkCommand.self, AnalyzeCommand.self, RolloutCommand.self, DoctorCommand.self, ConfigCommand.self])
 }
 
 /// `--config FILE`, shared by every command that reads the configuration.
