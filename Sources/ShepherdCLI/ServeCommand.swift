@@ -30,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             LoggingSystem.bootstrap(
                 { label, metadataProvider in
-                    var handler = StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider)
+                    var handler = GatewayLogHandler(label: label, metadataProvider: metadataProvider)
                     handler.logLevel = level
                     return handler
                 }, metadataProvider: GatewayLogging.metadataProvider)

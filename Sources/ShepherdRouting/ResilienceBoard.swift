@@ -25,6 +25,9 @@ public final class ResilienceBoard: Sendable {
     private let pacers: Mutex<[String: PacerSlot]>
     private let keyLimiters = Mutex<[String: RateLimiter]>([:])
     private let pacing: PacingLimits
+    /// `shepherd_breaker_state` per target, made once: breakers exist only for configured
+    /// targets, and asking the metrics factory on every request costs a registry lookup.
+    private let breakerGauges: [TargetRef: Gauge]
 
     public init(config: GatewayConfig, pacing: PacingLimits = PacingLimits(), now: @escaping @Sendable () -> Instant = { .now }) {
         self.now = now
@@ -37,6 +40,9 @@ public final class ResilienceBoard: Sendable {
             }
         }
         self.breakers = Mutex(breakers)
+        breakerGauges = Dictionary(uniqueKeysWithValues: breakers.keys.map { target in
+            (target, Gauge(label: "shepherd_breaker_state", dimensions: [("provider", target.provider), ("model", target.model)]))
+        })
         var pacers: [String: PacerSlot] = [:]
         for provider in config.providers where provider.rpm != nil || provider.tpm != nil {
             pacers[provider.name] = PacerSlot(limiter: RateLimiter(requestsPerMinute: provider.rpm, tokensPerMinute: provider.tpm))
@@ -54,7 +60,7 @@ public final class ResilienceBoard: Sendable {
             breakers[target] = breaker
             return (admission, breaker.state)
         }
-        if let state { Self.publish(state, for: target) }
+        if let state { publish(state, for: target) }
         return admission
     }
 
@@ -66,7 +72,7 @@ public final class ResilienceBoard: Sendable {
             breakers[target] = breaker
             return breaker.state
         }
-        if let state { Self.publish(state, for: target) }
+        if let state { publish(state, for: target) }
     }
 
     public func release(_ target: TargetRef, probe: Bool) {
@@ -92,14 +98,14 @@ public final class ResilienceBoard: Sendable {
         }
     }
 
-    private static func publish(_ state: CircuitBreaker.State, for target: TargetRef) {
+    private func publish(_ state: CircuitBreaker.State, for target: TargetRef) {
         let value: Int64 =
             switch state {
             case .closed: 0
             case .open: 1
             case .halfOpen: 2
             }
-        Gauge(label: "shepherd_breaker_state", dimensions: [("provider", target.provider), ("model", target.model)]).record(value)
+        breakerGauges[target]?.record(value)
     }
 
     // MARK: Provider pacing

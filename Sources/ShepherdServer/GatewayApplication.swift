@@ -33,6 +33,8 @@ public struct GatewayApplication: Sendable {
         logger: Logger = Logger(label: "shepherd"), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
         wallClock: @escaping @Sendable () -> Date = { Date() }, rolloutInterval: Duration = .seconds(1)
     ) throws {
+        // Before any part makes its metric handles: a handle made earlier stays a no-op.
+        GatewayMetrics.bootstrap()
         self.config = config
         self.logger = logger
         do {

@@ -195,6 +195,9 @@ struct RouterTests {
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.text.contains("shepherd_requests_total"))
             #expect(metrics.text.contains("shepherd_upstream_requests_total"))
+            // Handles made while the gateway is built (ledger writer, breakers) report too.
+            #expect(metrics.text.contains("shepherd_ledger_rows_written_total"))
+            #expect(metrics.text.contains("shepherd_breaker_state{"))
             let unknown = try await client.execute(uri: "/v2/nothing", method: .get)
             #expect(unknown.status == .notFound)
             #expect(unknown.errorEnvelope != nil)

@@ -165,7 +165,12 @@ public struct ShepherdClient: ChatCompleting, CustomStringConvertible {
         if error is ShepherdError || error is CancellationError { return error }
         if let http = error as? HTTPClientError {
             if http == .cancelled { return CancellationError() }
-            if http == .deadlineExceeded || http == .readTimeout || http == .connectTimeout {
+            // A connect timeout is a connection that never happened (AsyncHTTPClient keeps
+            // retrying a refused connection until then), not a slow answer.
+            if http == .connectTimeout {
+                return ShepherdError(.connection, "Could not connect to the endpoint (\(http)).")
+            }
+            if http == .deadlineExceeded || http == .readTimeout {
                 return ShepherdError(.timeout, "The request timed out (\(http)).")
             }
             return ShepherdError(.connection, "The connection failed: \(http).")
