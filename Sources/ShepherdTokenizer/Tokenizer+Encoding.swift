@@ -6,20 +6,29 @@ extension Tokenizer {
         text.withUTF8 { buffer in
             guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
             let state = EncodeState(cached: buffer.count >= PieceCache.minTextLength)
-            guard allowSpecial else {
-                encodeSegment(base, from: 0, to: buffer.count, state: state, into: &sink)
-                return
-            }
-            // Text between special tokens is split on its own: `$` and `(?!\S)` see the
-            // segment's end, as in tiktoken.
-            var start = 0
-            while let special = specials.firstMatch(in: base, from: start, to: buffer.count) {
-                encodeSegment(base, from: start, to: special.start, state: state, into: &sink)
-                sink.emit(UInt32(special.id))
-                start = special.start + special.length
-            }
-            encodeSegment(base, from: start, to: buffer.count, state: state, into: &sink)
+            encode(base, from: 0, to: buffer.count, allowSpecial: allowSpecial, state: state, into: &sink)
         }
+    }
+
+    /// Encodes `text[start..<end]` as if it were the whole text. The parallel API calls this on
+    /// parts cut at `SafeCuts` boundaries, where that gives exactly the whole text's tokens.
+    func encode<Sink: TokenSink>(
+        _ base: UnsafePointer<UInt8>, from start: Int, to end: Int, allowSpecial: Bool, state: EncodeState,
+        into sink: inout Sink
+    ) {
+        guard allowSpecial else {
+            encodeSegment(base, from: start, to: end, state: state, into: &sink)
+            return
+        }
+        // Text between special tokens is split on its own: `$` and `(?!\S)` see the
+        // segment's end, as in tiktoken.
+        var start = start
+        while let special = specials.firstMatch(in: base, from: start, to: end) {
+            encodeSegment(base, from: start, to: special.start, state: state, into: &sink)
+            sink.emit(UInt32(special.id))
+            start = special.start + special.length
+        }
+        encodeSegment(base, from: start, to: end, state: state, into: &sink)
     }
 
     private func encodeSegment<Sink: TokenSink>(
@@ -59,7 +68,7 @@ extension Tokenizer {
             } else if length <= PieceCache.maxPieceLength, let cache = state.cache {
                 let (slot, hit) = cache.lookup(piece, length)
                 if let hit {
-                    for token in hit { sink.emit(token) }
+                    for k in 0..<hit { sink.emit(cache.token(slot, k)) }
                 } else {
                     let count = state.merger.merge(piece, length, ranks: ranks)
                     for k in 0..<count { sink.emit(state.merger.tokens[k]) }

@@ -33,10 +33,9 @@ public final class Tokenizer: Sendable {
     /// `<|endoftext|>`) become their special ids; without it they are ordinary text, like
     /// tiktoken's `encode_ordinary`.
     public func encode(_ text: String, allowSpecial: Bool = false) -> [Int] {
-        var collector = TokenCollector()
-        collector.ids.reserveCapacity(text.utf8.count / 3 + 1)
+        var collector = TokenCollector(capacity: text.utf8.count / 3 + 1)
         encode(text, allowSpecial: allowSpecial, into: &collector)
-        return collector.ids
+        return TokenCollector.ids(of: [collector])
     }
 
     /// The number of tokens `encode(text, allowSpecial:)` would return.

@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
-# Tokenizer throughput: Shepherd vs Python tiktoken (pip install tiktoken), single thread.
+# Tokenizer throughput: Shepherd vs Python tiktoken (pip install tiktoken), side by side in one
+# run, single-threaded and on 2 threads, plus the time to count a 2-million-token document.
 #
-#   bench/tokenizer/run.sh [SHEPHERD_BINARY] [FILE]
+#   bench/tokenizer/run.sh [FILE]
 #
-# Times `SHEPHERD_BINARY tokens count FILE --encoding E` (default binary: .build/release/shepherd,
-# default FILE: /work/shared/tokenizer-golden/bench.txt). Set SHEPHERD_TOKENS_CMD to time another
-# command instead; it is run as `$SHEPHERD_TOKENS_CMD FILE --encoding E` and must print the count.
-# BENCH_RUNS (default 3) and BENCH_ENCODINGS (default cl100k_base,o200k_base) tune the run.
+# Builds Benchmarks' `tokenizer-throughput` in release (a separate package: the gateway is not
+# built) unless SKIP_BUILD=1, then runs compare.py. Default FILE:
+# /work/shared/tokenizer-golden/bench.txt. BENCH_RUNS (default 5), BENCH_ROUNDS (default 2),
+# BENCH_THREADS (default 1,2) and BENCH_ENCODINGS (default cl100k_base,o200k_base) tune the run.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-binary="${1:-$here/../../.build/release/shepherd}"
-file="${2:-/work/shared/tokenizer-golden/bench.txt}"
-cmd="${SHEPHERD_TOKENS_CMD:-$binary tokens count}"
-if [[ -z "${SHEPHERD_TOKENS_CMD:-}" && ! -x "$binary" ]]; then
-    echo "no Shepherd binary at $binary (build with: swift build -c release --product shepherd)" >&2
-    exit 2
-fi
+root="$here/../.."
+file="${1:-/work/shared/tokenizer-golden/bench.txt}"
 python3 -c 'import tiktoken' 2>/dev/null || { echo "needs Python tiktoken: pip install tiktoken" >&2; exit 2; }
-exec python3 "$here/compare.py" "$file" --cmd "$cmd" \
-    --runs "${BENCH_RUNS:-3}" --encodings "${BENCH_ENCODINGS:-cl100k_base,o200k_base}"
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+    swift build -c release --package-path "$root/Benchmarks" --product tokenizer-throughput >&2
+fi
+tool="$(swift build -c release --package-path "$root/Benchmarks" --show-bin-path)/tokenizer-throughput"
+exec python3 "$here/compare.py" "$file" --tool "$tool" --runs "${BENCH_RUNS:-5}" --rounds "${BENCH_ROUNDS:-2}" \
+    --threads "${BENCH_THREADS:-1,2}" --encodings "${BENCH_ENCODINGS:-cl100k_base,o200k_base}"

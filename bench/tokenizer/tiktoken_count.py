@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
-"""Count tokens of FILE with Python tiktoken, offline, and report the encode time.
+"""Encode FILE with Python tiktoken, offline, on 1 and more threads, and report the times.
 
 tiktoken normally downloads its rank files; here the Encoding is built from the local
 official copies (sha256-checked by load_tiktoken_bpe) with tiktoken's own pattern and
 special tokens, so no network is needed.
 
-usage: tiktoken_count.py FILE ENCODING [VOCAB_DIR]
-prints: <tokens> <seconds>   (seconds = wall time of encode_ordinary only, single thread)
+usage: tiktoken_count.py FILE ENCODING [--vocab-dir DIR] [--threads 1,2] [--runs 3]
+prints one line per thread count:
+    RESULT threads=T seconds=S tokens=N sha256=H
+H is the sha256 of the ids as little-endian uint32 (Shepherd's tool prints the same). S is the best wall time of `encode_ordinary` over --runs (vocabulary loaded, text in memory).
+With T > 1 the text is cut into T parts at the same safe places Shepherd cuts at (after a
+newline, before a printable ASCII byte other than '/'), so the ids are unchanged, and the parts
+go through `encode_ordinary_batch(parts, num_threads=T)`, which releases the GIL per part.
 """
+import argparse
+import array
+import hashlib
 import os
-import sys
 import time
 
 import tiktoken
@@ -32,18 +39,46 @@ def build(name: str, vocab_dir: str) -> tiktoken.Encoding:
     return tiktoken.Encoding(**spec)
 
 
+def split(text: str, parts: int) -> list[str]:
+    """`text` cut into about equal `parts` at safe places (see the module docstring)."""
+    cuts = [0]
+    for k in range(1, parts):
+        i = max(len(text) * k // parts, cuts[-1] + 1)
+        while i < len(text) and not (text[i - 1] == "\n" and " " < text[i] < "\x7f" and text[i] != "/"):
+            i += 1
+        if i < len(text):
+            cuts.append(i)
+    cuts.append(len(text))
+    return [text[a:b] for a, b in zip(cuts, cuts[1:])]
+
+
 def main() -> None:
-    file, name = sys.argv[1], sys.argv[2]
     here = os.path.dirname(os.path.abspath(__file__))
-    vocab_dir = sys.argv[3] if len(sys.argv) > 3 else os.path.join(
-        here, "..", "..", "Sources", "ShepherdTokenizer", "Resources")
-    enc = build(name, vocab_dir)
-    with open(file, "rb") as f:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("file")
+    parser.add_argument("encoding")
+    parser.add_argument("--vocab-dir", default=os.path.join(here, "..", "..", "Sources", "ShepherdTokenizer", "Resources"))
+    parser.add_argument("--threads", default="1")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    enc = build(args.encoding, args.vocab_dir)
+    with open(args.file, "rb") as f:
         text = f.read().decode("utf-8")
-    start = time.perf_counter()
-    n = len(enc.encode_ordinary(text))
-    elapsed = time.perf_counter() - start
-    print(n, f"{elapsed:.6f}")
+    for threads in (int(t) for t in args.threads.split(",")):
+        parts = split(text, threads)
+        best, ids = float("inf"), []
+        for _ in range(args.runs):
+            ids = None
+            start = time.perf_counter()
+            if threads == 1:
+                ids = enc.encode_ordinary(text)
+            else:
+                batch = enc.encode_ordinary_batch(parts, num_threads=threads)
+            best = min(best, time.perf_counter() - start)
+            if threads > 1:
+                ids = [i for part in batch for i in part]  # outside the timed call
+        digest = hashlib.sha256(array.array("I", ids).tobytes()).hexdigest()
+        print(f"RESULT threads={threads} seconds={best:.6f} tokens={len(ids)} sha256={digest}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Byte string ↔ rank, in raw memory. BPE hashes millions of byte slices of the input; a
 /// `Dictionary<[UInt8], Int>` would allocate an array per lookup.
 ///
@@ -24,6 +16,12 @@ final class RankTable: @unchecked Sendable {
     /// Pairs of (first eight bytes, meta); meta = rank + 1 | length << 32 | hash tag << 48.
     private let slots: UnsafeMutablePointer<UInt64>
     private let mask: Int
+    /// One bit per `filterIndex` of a token's hash: a clear bit proves a byte string is no
+    /// token without touching `slots`. BPE asks for many strings that are not tokens (every
+    /// out-of-vocabulary piece, half the pairs of a merge); the filter is 8x smaller than
+    /// `slots`, so it mostly stays in cache where they would not.
+    private let filter: UnsafeMutablePointer<UInt64>
+    private let filterMask: Int
     /// Rank of every two-byte string (or `missing`), indexed by `first << 8 | second`: BPE
     /// starts every piece by ranking all adjacent byte pairs.
     private let pairs: UnsafeMutablePointer<UInt32>
@@ -44,6 +42,9 @@ final class RankTable: @unchecked Sendable {
         mask = capacity - 1
         slots = .allocate(capacity: capacity * 2)
         slots.initialize(repeating: 0, count: capacity * 2)
+        filterMask = 8 * capacity - 1  // 8 bits a slot, 16 or more a token: < 6% false positives
+        filter = .allocate(capacity: capacity / 8)
+        filter.initialize(repeating: 0, count: capacity / 8)
         var longest = 0
         for rank in 0..<max(count, 0) {
             longest = max(longest, tokenOffsets[rank + 1] - tokenOffsets[rank])
@@ -68,6 +69,7 @@ final class RankTable: @unchecked Sendable {
         bytes.deallocate()
         offsets.deallocate()
         slots.deallocate()
+        filter.deallocate()
         pairs.deallocate()
         singles.deallocate()
     }
@@ -90,18 +92,37 @@ final class RankTable: @unchecked Sendable {
         if length > maxTokenLength { return Self.missing }
         let key = Self.prefixKey(start, length)
         let hash = Self.hash(key, start, length)
+        let bit = Self.filterIndex(hash, filterMask)
+        if filter[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return Self.missing }
         let want = (hash >> 48) << 16 | UInt64(truncatingIfNeeded: length)
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
             let meta = slots[2 * slot + 1]
             if meta == 0 { return Self.missing }
             if meta >> 32 == want, slots[2 * slot] == key,
-                length <= 8 || memcmp(start + 8, bytes + offsets[Int(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1] + 8, length - 8) == 0
+                length <= 8 || Self.tailsEqual(start, bytes + offsets[Int(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1], length)
             {
                 return UInt32(truncatingIfNeeded: meta) &- 1
             }
             slot = (slot + 1) & mask
         }
+    }
+
+    /// Whether bytes `8..<length` (`length > 8`) of `a` and `b` are equal, eight at a time (the
+    /// last load overlaps the one before it); tokens are short, a `memcmp` call costs more.
+    @inline(__always)
+    private static func tailsEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ length: Int) -> Bool {
+        let a = UnsafeRawPointer(a)
+        let b = UnsafeRawPointer(b)
+        var i = 8
+        while i + 8 < length {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                return false
+            }
+            i += 8
+        }
+        return a.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
+            == b.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
     }
 
     /// The bytes of token `rank` (`0..<count`).
@@ -115,8 +136,16 @@ final class RankTable: @unchecked Sendable {
         let hash = Self.hash(key, start, length)
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[2 * slot + 1] != 0 { slot = (slot + 1) & mask }
+        let bit = Self.filterIndex(hash, filterMask)
+        filter[bit >> 6] |= 1 << UInt64(bit & 63)
         slots[2 * slot] = key
         slots[2 * slot + 1] = UInt64(value + 1) | UInt64(length) << 32 | (hash >> 48) << 48
+    }
+
+    /// Bits 20 and up of the hash: the slot index uses the low bits, the tag the top 16.
+    @inline(__always)
+    private static func filterIndex(_ hash: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: hash >> 20) & mask
     }
 
     /// The first `min(length, 8)` bytes, little-endian, zero-padded, without reading past the
