@@ -41,16 +41,13 @@ public struct GatewayLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
+    public func log(event: LogEvent) {
         var all = metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
-        if let explicit { all.merge(explicit) { _, new in new } }
-        var text = "\(Self.timestamp()) \(level) \(label):"
+        if let explicit = event.metadata { all.merge(explicit) { _, new in new } }
+        var text = "\(Self.timestamp()) \(event.level) \(label):"
         for (key, value) in all.sorted(by: { $0.key < $1.key }) { text += " \(key)=\(value)" }
-        text += " [\(source)] \(message)\n"
+        text += " [\(event.source)] \(event.message)\n"
         write(text)
     }
 
