@@ -11,9 +11,15 @@ struct ConfigCommand: AsyncParsableCommand {
         abstract: "List the configurations the gateway has run with, or restore one.",
         subcommands: [Versions.self, Rollback.self])
 
-    static func store(_ options: ConfigOption) throws -> RolloutStore {
+    /// Runs `body` with the store the configuration's `storage:` names (SQLite or PostgreSQL).
+    static func withStore<Result: Sendable>(
+        _ options: ConfigOption, _ body: @Sendable (any RolloutStateStore) async throws -> Result
+    ) async throws -> Result {
         let config = try ConfigLoader.load(path: options.config, requireSecrets: false)
-        return try RolloutStore(path: try config.sqlitePath())
+        if case .disabled = config.storage {
+            throw CommandFailure("storage: none keeps no configuration versions; configure sqlite:// or postgres:// storage")
+        }
+        return try await LedgerStores.withRolloutStore(for: config, body)
     }
 
     struct Versions: AsyncParsableCommand {
@@ -23,9 +29,9 @@ struct ConfigCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let store = try ConfigCommand.store(options)
-                let versions = try await store.configVersions()
-                let current = try await store.currentConfigVersion()?.id
+                let (versions, current) = try await ConfigCommand.withStore(options) { store in
+                    (try await store.configVersions(), try await store.currentConfigVersion()?.id)
+                }
                 if format == .json {
                     for version in versions {
                         var writer = JSONWriter()
@@ -63,30 +69,37 @@ struct ConfigCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let store = try ConfigCommand.store(options)
-                let versions = try await store.configVersions()
-                let current = try await store.currentConfigVersion()
-                let target: ConfigVersion
-                if let to {
-                    guard let chosen = versions.first(where: { $0.id == to }) else {
-                        throw CommandFailure("no configuration version \(to); `shepherd config versions` lists them")
+                let path = options.config
+                let to = self.to
+                let target = try await ConfigCommand.withStore(options) { store in
+                    let versions = try await store.configVersions()
+                    let current = try await store.currentConfigVersion()
+                    let target: ConfigVersion
+                    if let to {
+                        guard let chosen = versions.first(where: { $0.id == to }) else {
+                            throw CommandFailure("no configuration version \(to); `shepherd config versions` lists them")
+                        }
+                        target = chosen
+                    } else {
+                        let earlier = versions.filter { $0.id != current?.id }.sorted { $0.appliedAt < $1.appliedAt }
+                        guard let previous = earlier.last else {
+                            throw CommandFailure("there is no earlier configuration version to go back to")
+                        }
+                        target = previous
                     }
-                    target = chosen
-                } else {
-                    let earlier = versions.filter { $0.id != current?.id }.sorted { $0.appliedAt < $1.appliedAt }
-                    guard let previous = earlier.last else { throw CommandFailure("there is no earlier configuration version to go back to") }
-                    target = previous
+                    // The restored text must itself be a valid configuration.
+                    _ = try ConfigLoader.parse(
+                        target.yaml, file: path, environment: ProcessInfo.processInfo.environment, requireSecrets: false)
+                    let now = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                    _ = try await store.recordConfigVersion(yaml: now, note: "saved before rollback to \(target.id)")
+                    let temporary = path + ".shepherd-rollback"
+                    try target.yaml.write(toFile: temporary, atomically: false, encoding: .utf8)
+                    guard rename(temporary, path) == 0 else {
+                        throw CommandFailure("cannot replace \(path): \(String(cString: strerror(errno)))")
+                    }
+                    _ = try await store.recordConfigVersion(yaml: target.yaml, note: "rolled back to \(target.id)")
+                    return target
                 }
-                // The restored text must itself be a valid configuration.
-                _ = try ConfigLoader.parse(target.yaml, file: options.config, environment: ProcessInfo.processInfo.environment, requireSecrets: false)
-                let now = (try? String(contentsOfFile: options.config, encoding: .utf8)) ?? ""
-                _ = try await store.recordConfigVersion(yaml: now, note: "saved before rollback to \(target.id)")
-                let temporary = options.config + ".shepherd-rollback"
-                try target.yaml.write(toFile: temporary, atomically: false, encoding: .utf8)
-                guard rename(temporary, options.config) == 0 else {
-                    throw CommandFailure("cannot replace \(options.config): \(String(cString: strerror(errno)))")
-                }
-                _ = try await store.recordConfigVersion(yaml: target.yaml, note: "rolled back to \(target.id)")
                 print("restored configuration version \(target.id) into \(options.config); restart the gateway to apply it")
             }
         }

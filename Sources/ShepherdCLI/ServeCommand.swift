@@ -42,8 +42,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let logger = Logger(label: "shepherd")
             // Every configuration served is kept, so `shepherd config rollback` can return to it.
-            if let path = try? config.sqlitePath(), let yaml = try? String(contentsOfFile: options.config, encoding: .utf8) {
-                _ = try? await RolloutStore(path: path).recordConfigVersion(yaml: yaml, note: "served")
+            if let yaml = try? String(contentsOfFile: options.config, encoding: .utf8) {
+                _ = try? await LedgerStores.withRolloutStore(for: config, logger: logger) {
+                    try await $0.recordConfigVersion(yaml: yaml, note: "served")
+                }
             }
             let summary = "http://\(config.server.host):%d (\(config.models.count) models, \(config.providers.count) providers)"
             let gateway = try GatewayApplication(config: config, logger: logger)

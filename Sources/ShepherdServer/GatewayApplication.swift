@@ -64,9 +64,9 @@ public struct GatewayApplication: Sendable {
         let costs = CostCalculator(prices: config.pricing)
         let rollouts = RolloutBoard(config: config, now: wallClock)
         self.rollouts = rollouts
-        // Rollout state lives beside the keys in SQLite; with PostgreSQL storage it is kept
-        // in memory only (not yet persisted there).
-        let rolloutStore = (try? config.sqlitePath()).flatMap { try? RolloutStore(path: $0) }
+        // Rollout state lives beside the keys: in the SQLite file, or in the PostgreSQL database
+        // through the ledger's own store (so it shares its connections and its run()).
+        let rolloutStore = try? LedgerStores.openRollouts(for: config, sharing: self.ledger, logger: logger)
         self.rolloutService = RolloutService(board: rollouts, store: rolloutStore, interval: rolloutInterval, logger: logger)
         traffic = TrafficRecorder(config: config, now: wallClock)
         let accounting = Accounting(writer: ledgerWriter, store: self.ledger, costs: costs, traffic: traffic)

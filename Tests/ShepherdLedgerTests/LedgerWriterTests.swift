@@ -86,8 +86,8 @@ struct LedgerWriterTests {
             struct Failure: Error {}
             func append(_ records: [UsageRecord]) async throws { throw Failure() }
             func usage(since: Date?, groupBy: [UsageGrouping]) async throws -> [UsageSummaryRow] { [] }
-            func reserve(keyID: String, amount: Decimal, limit: Decimal) async throws -> Bool { false }
-            func settle(keyID: String, reserved: Decimal, actual: Decimal) async throws {}
+            func reserve(keyID: String, amount: Decimal, limit: Decimal) async throws -> BudgetReservation? { nil }
+            func settle(_ reservation: BudgetReservation, actual: Decimal) async throws {}
             func spend(keyID: String) async throws -> KeySpend { KeySpend() }
         }
         try await withWriter(Broken()) { writer in

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ShepherdCore
 import Testing
 
 @testable import ShepherdLedger
@@ -113,5 +114,79 @@ extension VirtualKey {
         var copy = self
         copy.createdAt = createdAt
         return copy
+    }
+}
+
+extension PostgresLedgerStoreTests {
+    @Test("a reservation left unsettled by a killed gateway stops counting once expired; settle charges once")
+    func reservationExpiry() async throws {
+        let url = try #require(postgresURL)
+        let time = ManualTime()
+        let first = try PostgresLedgerStore(url: url, clock: time.clock())
+        let second = try PostgresLedgerStore(url: url, clock: time.clock())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await first.run() }
+            group.addTask { try await second.run() }
+            defer { group.cancelAll() }
+            let key = "key_\(UUID().uuidString)"
+            try await checkReservationExpiry(first, second, time: time, keyID: key)
+            var left = 0
+            for try await count in try await first.client.query(
+                "SELECT count(*)::int8 FROM ledger_budget_reservations WHERE key_id = \(key)", logger: first.logger
+            ).decode(Int64.self) {
+                left = Int(count)
+            }
+            #expect(left == 0)
+        }
+    }
+}
+
+extension PostgresLedgerStoreTests {
+    @Test("rollout state, history and shadow summaries saved through one instance are restored through another")
+    func sharedRolloutState() async throws {
+        try await withTwoStores { first, second in
+            let model = "chat-\(UUID().uuidString)"
+            try await checkRolloutState(first, reopened: second, model: model)
+            try await checkRolloutEvents(first, model: model)
+            #expect(try await second.events(model: model).count == 5)
+            try await checkShadowSummaries(first, model: model)
+            #expect(try await second.loadShadow(model: model, as: [String: Double].self) == ["similarity": 0.8])
+            // Opened through LedgerStores, as the gateway and the CLI do, sharing the pool.
+            let yaml = """
+                storage: \(try #require(postgresURL))
+                providers: { sim: { kind: mock } }
+                models: { chat: { targets: [{ provider: sim, model: m }] } }
+                """
+            let config = try ConfigLoader.parse(yaml, file: "p.yaml", environment: [:])
+            #expect(try LedgerStores.openRollouts(for: config, sharing: second) as? PostgresLedgerStore === second)
+        }
+    }
+
+    @Test("config versions: the same text keeps its version, numbered without gaps, across instances")
+    func sharedConfigVersions() async throws {
+        try await withTwoStores { first, second in
+            let tag = UUID().uuidString
+            // Far ahead, and later on every run: the latest applied version of the database is ours.
+            let day = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 3_000_000_000).rounded())
+            let one = "models: {a: 1} # \(tag)\n"
+            let two = "models: {a: 2} # \(tag)\n"
+            // Two gateways starting together on the same text agree on one version.
+            async let a = first.recordConfigVersion(yaml: one, note: "initial", now: day)
+            async let b = second.recordConfigVersion(yaml: one, note: "initial", now: day)
+            let (firstID, sameID) = try await (a, b)
+            #expect(firstID == sameID)
+            let secondID = try await second.recordConfigVersion(yaml: two, note: nil, now: day.addingTimeInterval(60))
+            #expect(secondID == firstID + 1)
+            #expect(try await first.currentConfigVersion()?.id == secondID)
+            #expect(try await first.recordConfigVersion(yaml: one, note: "rollback", now: day.addingTimeInterval(120)) == firstID)
+            #expect(try await second.currentConfigVersion()?.id == firstID)
+            let version = try #require(try await second.configVersion(id: firstID))
+            #expect(version.yaml == one && version.note == "initial" && version.sha256 == ConfigVersion.digest(one))
+            #expect(version.createdAt == day && version.appliedAt == day.addingTimeInterval(120))
+            #expect(try await first.configVersions().filter { $0.yaml.hasSuffix("# \(tag)\n") }.map(\.id) == [firstID, secondID])
+            #expect(try await first.configVersion(id: -1) == nil)
+            // Leave the shared test database's history to the runs that come after.
+            try await first.client.query("DELETE FROM config_versions WHERE yaml LIKE \("%# \(tag)\n")", logger: first.logger)
+        }
     }
 }

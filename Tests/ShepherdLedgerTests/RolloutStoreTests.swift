@@ -5,7 +5,7 @@ import Testing
 @testable import ShepherdLedger
 
 /// The store knows nothing of the routing layer's types; any Codable value stands in.
-private struct SampleState: Codable, Equatable {
+struct SampleState: Codable, Equatable {
     var step: Int
     var stepStartedAt: Date
     var cost: Decimal
@@ -17,54 +17,22 @@ struct RolloutStoreTests {
     @Test("state round trips exactly and is replaced on save")
     func stateRoundTrip() async throws {
         try await withTemporaryDatabase { path in
-            let store = try RolloutStore(path: path)
-            #expect(try await store.load(model: "chat", as: SampleState.self) == nil)
-            let state = SampleState(
-                step: 2, stepStartedAt: Date(timeIntervalSinceReferenceDate: 812_345_678.123_456_7), cost: decimal("0.000123"),
-                history: ["started", "promoted"])
-            try await store.save(model: "chat", state: state)
-            #expect(try await store.load(model: "chat", as: SampleState.self) == state)
-            var next = state
-            next.step = 3
-            try await store.save(model: "chat", state: next)
             // A second store on the same file, as a restarted gateway would open it.
-            let reopened = try RolloutStore(path: path)
-            #expect(try await reopened.load(model: "chat", as: SampleState.self) == next)
-            #expect(try await reopened.load(model: "other", as: SampleState.self) == nil)
-            try await reopened.deleteState(model: "chat")
-            #expect(try await reopened.load(model: "chat", as: SampleState.self) == nil)
+            try await checkRolloutState(try RolloutStore(path: path), reopened: try RolloutStore(path: path), model: "chat")
         }
     }
 
     @Test("events come back per model, the most recent `limit`, oldest first")
     func events() async throws {
         try await withTemporaryDatabase { path in
-            let store = try RolloutStore(path: path)
-            let start = Date(timeIntervalSince1970: 1_800_000_000)
-            for index in 0..<5 {
-                let event = try RolloutStore.Event(
-                    model: "chat", time: start.addingTimeInterval(Double(index)), kind: index == 4 ? "rolled_back" : "promoted",
-                    encoding: ["step": index])
-                try await store.append(event: event)
-            }
-            try await store.append(event: RolloutStore.Event(model: "other", time: start, kind: "started", detail: "{}"))
-            let recent = try await store.events(model: "chat", limit: 3)
-            #expect(recent.map(\.kind) == ["promoted", "promoted", "rolled_back"])
-            #expect(try recent.map { try $0.decode([String: Int].self)["step"] } == [2, 3, 4])
-            #expect(recent.last?.time == start.addingTimeInterval(4))
-            #expect(try await store.events(model: "other").count == 1)
-            #expect(try await store.events(model: "none").isEmpty)
+            try await checkRolloutEvents(try RolloutStore(path: path), model: "chat")
         }
     }
 
     @Test("shadow summaries round trip")
     func shadow() async throws {
         try await withTemporaryDatabase { path in
-            let store = try RolloutStore(path: path)
-            #expect(try await store.loadShadow(model: "chat", as: [String: Double].self) == nil)
-            try await store.saveShadow(model: "chat", summary: ["similarity": 0.75])
-            try await store.saveShadow(model: "chat", summary: ["similarity": 0.8])
-            #expect(try await store.loadShadow(model: "chat", as: [String: Double].self) == ["similarity": 0.8])
+            try await checkShadowSummaries(try RolloutStore(path: path), model: "chat")
         }
     }
 
@@ -112,4 +80,49 @@ struct RolloutStoreTests {
             #expect(try await keys.list().count == 1)
         }
     }
+}
+
+// Checks shared by the SQLite and the PostgreSQL rollout stores.
+
+/// Save, load, replace and delete a model's state; `reopened` plays a restarted gateway.
+func checkRolloutState(_ store: any RolloutStateStore, reopened: any RolloutStateStore, model: String) async throws {
+    #expect(try await store.load(model: model, as: SampleState.self) == nil)
+    let state = SampleState(
+        step: 2, stepStartedAt: Date(timeIntervalSinceReferenceDate: 812_345_678.123_456_7), cost: decimal("0.000123"),
+        history: ["started", "promoted"])
+    try await store.save(model: model, state: state)
+    #expect(try await store.load(model: model, as: SampleState.self) == state)
+    var next = state
+    next.step = 3
+    try await store.save(model: model, state: next)
+    #expect(try await reopened.load(model: model, as: SampleState.self) == next)
+    #expect(try await reopened.load(model: model + "-other", as: SampleState.self) == nil)
+    try await reopened.deleteState(model: model)
+    #expect(try await reopened.load(model: model, as: SampleState.self) == nil)
+}
+
+func checkRolloutEvents(_ store: any RolloutStateStore, model: String) async throws {
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+    for index in 0..<5 {
+        let event = try StoredRolloutEvent(
+            model: model, time: start.addingTimeInterval(Double(index) + 0.25), kind: index == 4 ? "rolled_back" : "promoted",
+            encoding: ["step": index])
+        try await store.append(event: event)
+    }
+    let other = model + "-other"
+    try await store.append(event: StoredRolloutEvent(model: other, time: start, kind: "started", detail: "{}"))
+    let recent = try await store.events(model: model, limit: 3)
+    #expect(recent.map(\.kind) == ["promoted", "promoted", "rolled_back"])
+    #expect(try recent.map { try $0.decode([String: Int].self)["step"] } == [2, 3, 4])
+    #expect(recent.last?.time == start.addingTimeInterval(4.25))
+    #expect(recent.map { $0.id != nil } == [true, true, true])
+    #expect(try await store.events(model: other).count == 1)
+    #expect(try await store.events(model: model + "-none").isEmpty)
+}
+
+func checkShadowSummaries(_ store: any RolloutStateStore, model: String) async throws {
+    #expect(try await store.loadShadow(model: model, as: [String: Double].self) == nil)
+    try await store.saveShadow(model: model, summary: ["similarity": 0.75])
+    try await store.saveShadow(model: model, summary: ["similarity": 0.8])
+    #expect(try await store.loadShadow(model: model, as: [String: Double].self) == ["similarity": 0.8])
 }

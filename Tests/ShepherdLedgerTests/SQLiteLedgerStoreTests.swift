@@ -60,7 +60,7 @@ struct SQLiteLedgerStoreTests {
             #expect(result.granted == 10 && result.refused == 20)
             let spend = try await store.spend(keyID: "key_b")
             #expect(spend.spentUSD == decimal("0.10") && spend.reservedUSD == 0)
-            #expect(try await store.reserve(keyID: "key_b", amount: decimal("0.000001"), limit: decimal("0.10")) == false)
+            #expect(try await store.reserve(keyID: "key_b", amount: decimal("0.000001"), limit: decimal("0.10")) == nil)
         }
     }
 
@@ -78,12 +78,42 @@ struct SQLiteLedgerStoreTests {
     func settleActual() async throws {
         try await withTemporaryDatabase { path in
             let store = try SQLiteLedgerStore(path: path)
-            #expect(try await store.reserve(keyID: "k", amount: decimal("0.5"), limit: decimal("1")))
+            let reservation = try #require(try await store.reserve(keyID: "k", amount: decimal("0.5"), limit: decimal("1")))
             #expect(try await store.spend(keyID: "k") == KeySpend(spentUSD: 0, reservedUSD: decimal("0.5")))
-            try await store.settle(keyID: "k", reserved: decimal("0.5"), actual: decimal("0.123"))
+            try await store.settle(reservation, actual: decimal("0.123"))
             #expect(try await store.spend(keyID: "k") == KeySpend(spentUSD: decimal("0.123"), reservedUSD: 0))
-            #expect(try await store.reserve(keyID: "k", amount: decimal("0.877"), limit: decimal("1")))
-            #expect(try await store.reserve(keyID: "k", amount: decimal("0.001"), limit: decimal("1")) == false)
+            #expect(try await store.reserve(keyID: "k", amount: decimal("0.877"), limit: decimal("1")) != nil)
+            #expect(try await store.reserve(keyID: "k", amount: decimal("0.001"), limit: decimal("1")) == nil)
+        }
+    }
+
+    @Test("a reservation left unsettled by a killed gateway stops counting once expired; settle charges once")
+    func reservationExpiry() async throws {
+        try await withTemporaryDatabase { path in
+            let time = ManualTime()
+            // Two stores on one file: the first plays the killed gateway.
+            let first = try SQLiteLedgerStore(path: path, clock: time.clock())
+            let second = try SQLiteLedgerStore(path: path, clock: time.clock())
+            try await checkReservationExpiry(first, second, time: time, keyID: "k")
+            let rows = try await DatabaseQueue(path: path).read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_budget_reservations")
+            }
+            #expect(rows == 0)
+        }
+    }
+
+    @Test("upgrading releases what the old aggregate reservation held")
+    func upgradeReleasesAggregate() async throws {
+        try await withTemporaryDatabase { path in
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteLedgerStore.migrator.migrate(queue, upTo: "ledger_v1_usage")
+            try await queue.write { db in
+                try db.execute(sql: "INSERT INTO ledger_key_spend VALUES ('k', '0.2', '0.7')")
+            }
+            try queue.close()
+            let store = try SQLiteLedgerStore(path: path)
+            #expect(try await store.spend(keyID: "k") == KeySpend(spentUSD: decimal("0.2"), reservedUSD: 0))
+            #expect(try await store.reserve(keyID: "k", amount: decimal("0.8"), limit: decimal("1")) != nil)
         }
     }
 

@@ -51,12 +51,12 @@ final class CountingStore: LedgerStore {
         try await inner.usage(since: since, groupBy: groupBy)
     }
 
-    func reserve(keyID: String, amount: Decimal, limit: Decimal) async throws -> Bool {
+    func reserve(keyID: String, amount: Decimal, limit: Decimal) async throws -> BudgetReservation? {
         try await inner.reserve(keyID: keyID, amount: amount, limit: limit)
     }
 
-    func settle(keyID: String, reserved: Decimal, actual: Decimal) async throws {
-        try await inner.settle(keyID: keyID, reserved: reserved, actual: actual)
+    func settle(_ reservation: BudgetReservation, actual: Decimal) async throws {
+        try await inner.settle(reservation, actual: actual)
     }
 
     func spend(keyID: String) async throws -> KeySpend {
@@ -72,10 +72,10 @@ func raceForBudget(
         for index in 0..<requests {
             let store = stores[index % stores.count]
             group.addTask {
-                guard try await store.reserve(keyID: keyID, amount: each, limit: limit) else { return false }
+                guard let reservation = try await store.reserve(keyID: keyID, amount: each, limit: limit) else { return false }
                 // Hold the reservation a moment, as a request in flight would.
                 try await Task.sleep(for: .milliseconds(5))
-                try await store.settle(keyID: keyID, reserved: each, actual: each)
+                try await store.settle(reservation, actual: each)
                 return true
             }
         }
@@ -86,4 +86,61 @@ func raceForBudget(
         }
         return (granted, refused)
     }
+}
+
+/// A wall clock the test moves by hand, for reservations that expire without waiting.
+final class ManualTime: Sendable {
+    private let current: Mutex<Date>
+
+    init(_ start: Date = Date()) {
+        current = Mutex(start)
+    }
+
+    var now: Date { current.withLock { $0 } }
+
+    func advance(by seconds: TimeInterval) {
+        current.withLock { $0 = $0.addingTimeInterval(seconds) }
+    }
+
+    /// A reservation clock reading this time, with reservations living `lifetime` seconds.
+    func clock(lifetime: TimeInterval = 60) -> ReservationClock {
+        ReservationClock(lifetime: lifetime, now: { [self] in now })
+    }
+}
+
+/// The life of reservations on any store whose clock reads `time` with a 60 s lifetime:
+/// `first` plays a gateway killed after reserving, `second` the one that carries on.
+/// Returns nothing; every check is an expectation.
+func checkReservationExpiry(_ first: any LedgerStore, _ second: any LedgerStore, time: ManualTime, keyID: String) async throws {
+    let limit = decimal("1")
+    // Reserved on the gateway that is then killed: it holds the budget until it expires.
+    let leaked = try #require(try await first.reserve(keyID: keyID, amount: decimal("0.6"), limit: limit))
+    #expect(leaked.expiresAt == time.now.addingTimeInterval(60))
+    #expect(try await second.reserve(keyID: keyID, amount: decimal("0.6"), limit: limit) == nil)
+    #expect(try await second.spend(keyID: keyID) == KeySpend(spentUSD: 0, reservedUSD: decimal("0.6")))
+    time.advance(by: 59)
+    #expect(try await second.reserve(keyID: keyID, amount: decimal("0.6"), limit: limit) == nil)
+    time.advance(by: 2)
+    #expect(try await second.spend(keyID: keyID) == KeySpend(spentUSD: 0, reservedUSD: 0))
+    let next = try #require(try await second.reserve(keyID: keyID, amount: decimal("0.6"), limit: limit))
+
+    // Settling twice charges once; so does settling on the other store.
+    try await second.settle(next, actual: decimal("0.25"))
+    try await second.settle(next, actual: decimal("0.25"))
+    try await first.settle(next, actual: decimal("0.25"))
+    #expect(try await second.spend(keyID: keyID) == KeySpend(spentUSD: decimal("0.25"), reservedUSD: 0))
+
+    // An expired reservation not yet swept is still charged when settled late, once.
+    try await first.settle(leaked, actual: decimal("0.05"))
+    try await first.settle(leaked, actual: decimal("0.05"))
+    #expect(try await first.spend(keyID: keyID) == KeySpend(spentUSD: decimal("0.3"), reservedUSD: 0))
+
+    // A lifetime after expiry the next reservation sweeps it; settling it then charges nothing.
+    let swept = try #require(try await first.reserve(keyID: keyID, amount: decimal("0.1"), limit: limit))
+    time.advance(by: 121)
+    let last = try #require(try await second.reserve(keyID: keyID, amount: decimal("0.7"), limit: limit))
+    try await first.settle(swept, actual: decimal("0.1"))
+    try await second.settle(last, actual: decimal("0.7"))
+    #expect(try await second.spend(keyID: keyID) == KeySpend(spentUSD: decimal("1"), reservedUSD: 0))
+    #expect(try await first.reserve(keyID: keyID, amount: decimal("0.000001"), limit: limit) == nil)
 }

@@ -7,8 +7,10 @@ public struct DisabledLedgerStore: LedgerStore {
     public init() {}
     public func append(_ records: [UsageRecord]) async throws {}
     public func usage(since: Date?, groupBy: [UsageGrouping]) async throws -> [UsageSummaryRow] { [] }
-    public func reserve(keyID: String, amount: Decimal, limit: Decimal) async throws -> Bool { true }
-    public func settle(keyID: String, reserved: Decimal, actual: Decimal) async throws {}
+    public func reserve(keyID: String, amount: Decimal, limit: Decimal) async throws -> BudgetReservation? {
+        BudgetReservation(id: "", keyID: keyID, amount: amount, expiresAt: .distantFuture)
+    }
+    public func settle(_ reservation: BudgetReservation, actual: Decimal) async throws {}
     public func spend(keyID: String) async throws -> KeySpend { KeySpend() }
 }
 

@@ -16,4 +16,13 @@ extension GatewayConfig {
             throw GatewayError(.internalError, "this needs sqlite:// storage; the configuration says storage: none")
         }
     }
+
+    /// How long a budget reservation outlives its request at most: twice the longest request
+    /// deadline of any model (its `retry.deadline_s`, else twice the longest provider timeout,
+    /// as the router computes it), and never less than ``BudgetReservation/defaultLifetime``.
+    public var reservationLifetime: TimeInterval {
+        let longestTimeout = providers.map(\.timeoutSeconds).max() ?? 120
+        let longestDeadline = models.map { $0.retry.deadlineSeconds ?? longestTimeout * 2 }.max() ?? longestTimeout * 2
+        return max(BudgetReservation.defaultLifetime, longestDeadline * 2)
+    }
 }

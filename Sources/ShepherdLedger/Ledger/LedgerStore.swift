@@ -10,15 +10,39 @@ public protocol LedgerStore: Sendable {
     /// Totals per group of the rows since a time (all rows when nil), ordered by group.
     func usage(since: Date?, groupBy: [UsageGrouping]) async throws -> [UsageSummaryRow]
 
-    /// Sets `amount` aside for a request on a key, atomically: succeeds only while
-    /// `spent + reserved + amount <= limit`, across every gateway sharing the store.
-    func reserve(keyID: String, amount: Decimal, limit: Decimal) async throws -> Bool
+    /// Sets `amount` aside for a request on a key, atomically: granted only while
+    /// `spent + unexpired reservations + amount <= limit`, across every gateway sharing the
+    /// store; nil when refused. The reservation expires on its own (see ``BudgetReservation``),
+    /// so one left behind by a killed gateway stops holding the budget.
+    func reserve(keyID: String, amount: Decimal, limit: Decimal) async throws -> BudgetReservation?
 
-    /// Ends a reservation: releases `reserved` and charges `actual` (which may be more or less).
-    func settle(keyID: String, reserved: Decimal, actual: Decimal) async throws
+    /// Ends a reservation: releases it and charges `actual` (which may be more or less) to its
+    /// key, exactly once: settling the same reservation again changes nothing.
+    func settle(_ reservation: BudgetReservation, actual: Decimal) async throws
 
-    /// What the key has spent and has reserved now.
+    /// What the key has spent, and what its unexpired reservations hold now.
     func spend(keyID: String) async throws -> KeySpend
+}
+
+/// Money set aside on a key for one request in flight. It stops counting against the budget at
+/// `expiresAt`, which is later than any request can run (``BudgetReservation/defaultLifetime``
+/// or ``ShepherdCore/GatewayConfig/reservationLifetime``); an expired reservation can still be
+/// settled until it is swept, a further lifetime later.
+public struct BudgetReservation: Sendable, Hashable {
+    public var id: String
+    public var keyID: String
+    public var amount: Decimal
+    public var expiresAt: Date
+
+    public init(id: String, keyID: String, amount: Decimal, expiresAt: Date) {
+        self.id = id
+        self.keyID = keyID
+        self.amount = amount
+        self.expiresAt = expiresAt
+    }
+
+    /// 15 minutes: far beyond the default request deadline (twice a 120 s provider timeout).
+    public static let defaultLifetime: TimeInterval = 15 * 60
 }
 
 /// A key's money as the budget check sees it.
@@ -29,5 +53,25 @@ public struct KeySpend: Sendable, Equatable {
     public init(spentUSD: Decimal = 0, reservedUSD: Decimal = 0) {
         self.spentUSD = spentUSD
         self.reservedUSD = reservedUSD
+    }
+}
+
+/// How a store times its reservations: how long one lives, and what time it is (injected in
+/// tests to expire reservations without waiting).
+public struct ReservationClock: Sendable {
+    public var lifetime: TimeInterval
+    public var now: @Sendable () -> Date
+
+    public init(lifetime: TimeInterval = BudgetReservation.defaultLifetime, now: @escaping @Sendable () -> Date = { Date() }) {
+        precondition(lifetime > 0, "a reservation lives a positive time")
+        self.lifetime = lifetime
+        self.now = now
+    }
+
+    /// A new reservation's expiry, and the time before which expired ones are swept: a second
+    /// lifetime after expiry, so that a late settle still finds its reservation and charges it.
+    func times() -> (now: Date, expiresAt: Date, sweepBefore: Date) {
+        let now = now()
+        return (now, now.addingTimeInterval(lifetime), now.addingTimeInterval(-lifetime))
     }
 }

@@ -7,11 +7,13 @@ public enum LedgerStores {
     /// The store for `storage:`. A ``PostgresLedgerStore`` must also be run (it is a `Service`);
     /// ``withStore(for:logger:_:)`` does that for short-lived users such as the CLI.
     public static func open(for config: GatewayConfig, logger: Logger = Logger(label: "shepherd.ledger")) throws -> any LedgerStore {
+        // Budget reservations outlive any request this configuration can run (see reservationLifetime).
+        let clock = ReservationClock(lifetime: config.reservationLifetime)
         switch config.storage {
         case .sqlite:
-            return try SQLiteLedgerStore(path: try config.sqlitePath())
+            return try SQLiteLedgerStore(path: try config.sqlitePath(), clock: clock)
         case .postgres(let url):
-            return try PostgresLedgerStore(url: url, logger: logger)
+            return try PostgresLedgerStore(url: url, logger: logger, clock: clock)
         case .disabled:
             return DisabledLedgerStore()
         }
@@ -48,6 +50,41 @@ public enum LedgerStores {
             }
         case .disabled:
             return try await body(DisabledKeyStore())
+        }
+    }
+
+    /// The rollout store for `storage:`: beside the ledger in SQLite, or, with PostgreSQL, the
+    /// ledger's store itself (pass it as `ledger` to share its connection pool), so that the
+    /// rollout survives a restart and is the same for every gateway on the database.
+    public static func openRollouts(
+        for config: GatewayConfig, sharing ledger: (any LedgerStore)? = nil, logger: Logger = Logger(label: "shepherd.ledger")
+    ) throws -> any RolloutStateStore {
+        switch config.storage {
+        case .sqlite:
+            return try RolloutStore(path: try config.sqlitePath())
+        case .postgres(let url):
+            if let postgres = ledger as? PostgresLedgerStore { return postgres }
+            return try PostgresLedgerStore(url: url, logger: logger)
+        case .disabled:
+            return DisabledRolloutStore()
+        }
+    }
+
+    /// Runs `body` with the configured rollout store, keeping a PostgreSQL client running meanwhile.
+    public static func withRolloutStore<Result: Sendable>(
+        for config: GatewayConfig, logger: Logger = Logger(label: "shepherd.ledger"),
+        _ body: @Sendable (any RolloutStateStore) async throws -> Result
+    ) async throws -> Result {
+        switch config.storage {
+        case .sqlite:
+            return try await body(try RolloutStore(path: try config.sqlitePath()))
+        case .postgres:
+            return try await withStore(for: config, logger: logger) { store in
+                // With PostgreSQL the ledger store is the rollout store (see openRollouts).
+                try await body(store as! PostgresLedgerStore)
+            }
+        case .disabled:
+            return try await body(DisabledRolloutStore())
         }
     }
 

@@ -1,25 +1,9 @@
-import Crypto
 import Foundation
 import GRDB
 
-/// A configuration the gateway ran, for `shepherd config versions` and `config rollback`.
-public struct ConfigVersion: Sendable, Equatable, Codable {
-    public var id: Int
-    public var createdAt: Date
-    /// The last time this exact text was recorded: the latest one is the version in force.
-    public var appliedAt: Date
-    /// Hex SHA-256 of the YAML text.
-    public var sha256: String
-    public var yaml: String
-    public var note: String?
-}
-
 extension RolloutStore {
-    /// Records the YAML the gateway now runs and returns its version. The same text
-    /// always gets the same version (it is only marked applied again), so restarts and
-    /// rollbacks to an earlier text do not pile up copies.
-    public func recordConfigVersion(yaml: String, note: String? = nil, now: Date = Date()) async throws -> Int {
-        let digest = SHA256.hash(data: Data(yaml.utf8)).map { String(format: "%02x", $0) }.joined()
+    public func recordConfigVersion(yaml: String, note: String?, now: Date) async throws -> Int {
+        let digest = ConfigVersion.digest(yaml)
         let time = now.timeIntervalSince1970
         return try await database.writeWithoutTransaction { db in
             var id = 0
@@ -40,7 +24,6 @@ extension RolloutStore {
         }
     }
 
-    /// Every version, oldest first.
     public func configVersions() async throws -> [ConfigVersion] {
         try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM config_versions ORDER BY id").map(Self.configVersion)
@@ -53,7 +36,6 @@ extension RolloutStore {
         }
     }
 
-    /// The version recorded most recently, nil before the first.
     public func currentConfigVersion() async throws -> ConfigVersion? {
         try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM config_versions ORDER BY applied_at DESC, id DESC LIMIT 1")

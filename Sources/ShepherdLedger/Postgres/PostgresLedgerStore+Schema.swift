@@ -37,6 +37,40 @@ extension PostgresLedgerStore {
                 """
             ]
         ),
+        (
+            // One row per reservation, so that one left by a killed gateway expires instead of
+            // holding the key's budget forever. The aggregate `reserved_usd` is no longer used;
+            // what it held (possibly leaked) is released here.
+            "ledger_v2_budget_reservations",
+            [
+                """
+                CREATE TABLE ledger_budget_reservations (
+                    id TEXT PRIMARY KEY, key_id TEXT NOT NULL, amount_usd NUMERIC NOT NULL, expires_at TIMESTAMPTZ NOT NULL)
+                """,
+                "CREATE INDEX ledger_budget_reservations_key ON ledger_budget_reservations (key_id, expires_at)",
+                "UPDATE ledger_key_spend SET reserved_usd = 0",
+            ]
+        ),
+        (
+            // The SQLite rollout store's tables; times are seconds, as there, so they round-trip
+            // exactly. Config versions are numbered under an advisory lock (no sequence gaps).
+            "rollout_v1",
+            [
+                "CREATE TABLE rollout_state (model TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at DOUBLE PRECISION NOT NULL)",
+                """
+                CREATE TABLE rollout_events (
+                    id BIGSERIAL PRIMARY KEY, model TEXT NOT NULL, time DOUBLE PRECISION NOT NULL, kind TEXT NOT NULL,
+                    detail TEXT NOT NULL)
+                """,
+                "CREATE INDEX rollout_events_model ON rollout_events (model, id)",
+                "CREATE TABLE shadow_summaries (model TEXT PRIMARY KEY, summary TEXT NOT NULL, updated_at DOUBLE PRECISION NOT NULL)",
+                """
+                CREATE TABLE config_versions (
+                    id BIGINT PRIMARY KEY, created_at DOUBLE PRECISION NOT NULL, applied_at DOUBLE PRECISION NOT NULL,
+                    sha256 TEXT NOT NULL UNIQUE, yaml TEXT NOT NULL, note TEXT)
+                """,
+            ]
+        ),
     ]
 
     /// An arbitrary constant: the advisory lock that keeps two gateways starting together from

@@ -4,8 +4,9 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 
-/// The ledger in PostgreSQL, for several gateways sharing one database: budgets are checked and
-/// charged by single conditional statements, so they hold across instances.
+/// The ledger in PostgreSQL, for several gateways sharing one database: budgets are reserved
+/// under a row lock on the key's spend row and charged by single conditional statements, so
+/// they hold across instances.
 ///
 /// The client needs ``run()`` running (add the store to the service group, before the server);
 /// the schema is migrated on first use.
@@ -14,13 +15,23 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     let logger: Logger
     private let migration = Mutex<Task<Void, any Error>?>(nil)
 
-    public convenience init(url: String, logger: Logger = Logger(label: "shepherd.ledger")) throws {
-        self.init(client: PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger), logger: logger)
+    let clock: ReservationClock
+
+    /// - Parameter clock: how long budget reservations live (``GatewayConfig/reservationLifetime``
+    ///   for a gateway) and the time they are measured against; gateways sharing a database
+    ///   should have clocks within seconds of each other, which a lifetime of minutes absorbs.
+    public convenience init(
+        url: String, logger: Logger = Logger(label: "shepherd.ledger"), clock: ReservationClock = ReservationClock()
+    ) throws {
+        self.init(
+            client: PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger), logger: logger,
+            clock: clock)
     }
 
-    public init(client: PostgresClient, logger: Logger = Logger(label: "shepherd.ledger")) {
+    public init(client: PostgresClient, logger: Logger = Logger(label: "shepherd.ledger"), clock: ReservationClock = ReservationClock()) {
         self.client = client
         self.logger = logger
+        self.clock = clock
     }
 
     /// Runs the connection pool until cancelled or shut down.
@@ -92,43 +103,65 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         return result.sortedByGroup()
     }
 
-    public func reserve(keyID: String, amount: Decimal, limit: Decimal) async throws -> Bool {
+    public func reserve(keyID: String, amount: Decimal, limit: Decimal) async throws -> BudgetReservation? {
         precondition(amount >= 0, "a reservation is never negative")
         try await migrate()
+        let (now, expiresAt, sweepBefore) = clock.times()
+        let reservation = BudgetReservation(id: UUID().uuidString, keyID: keyID, amount: amount, expiresAt: expiresAt)
         let amountText = DecimalText.format(amount)
         let limitText = DecimalText.format(limit)
-        // One statement: the row lock taken by ON CONFLICT makes the check and the increment
-        // atomic against every other gateway. No row back means refused.
-        let rows = try await client.query(
-            """
-            INSERT INTO ledger_key_spend AS s (key_id, spent_usd, reserved_usd)
-            SELECT \(keyID), 0, \(amountText)::numeric WHERE \(amountText)::numeric <= \(limitText)::numeric
-            ON CONFLICT (key_id) DO UPDATE SET reserved_usd = s.reserved_usd + EXCLUDED.reserved_usd
-            WHERE s.spent_usd + s.reserved_usd + EXCLUDED.reserved_usd <= \(limitText)::numeric
-            RETURNING s.key_id
-            """, logger: logger)
-        for try await _ in rows { return true }
-        return false
+        return try await client.withTransaction(logger: logger) { [logger] connection in
+            // The key's spend row, locked until commit: reservations of one key take turns across
+            // every gateway, and each of the statements below, being later, sees all the
+            // reservations committed before the lock was ours. Long-expired reservations of any
+            // key are swept on the way, skipping rows a late settle holds (no lock waits, no
+            // deadlock).
+            _ = try await connection.query(
+                """
+                INSERT INTO ledger_key_spend AS s (key_id, spent_usd, reserved_usd) VALUES (\(keyID), 0, 0)
+                ON CONFLICT (key_id) DO UPDATE SET reserved_usd = s.reserved_usd
+                """, logger: logger)
+            let rows = try await connection.query(
+                """
+                WITH swept AS (
+                    DELETE FROM ledger_budget_reservations WHERE id IN (
+                        SELECT id FROM ledger_budget_reservations WHERE expires_at < \(sweepBefore) FOR UPDATE SKIP LOCKED))
+                INSERT INTO ledger_budget_reservations (id, key_id, amount_usd, expires_at)
+                SELECT \(reservation.id), \(keyID), \(amountText)::numeric, \(expiresAt)
+                WHERE (SELECT spent_usd FROM ledger_key_spend WHERE key_id = \(keyID))
+                    + (SELECT COALESCE(sum(amount_usd), 0) FROM ledger_budget_reservations
+                       WHERE key_id = \(keyID) AND expires_at > \(now))
+                    + \(amountText)::numeric <= \(limitText)::numeric
+                RETURNING id
+                """, logger: logger)
+            for try await _ in rows { return reservation }
+            return nil
+        }
     }
 
-    public func settle(keyID: String, reserved: Decimal, actual: Decimal) async throws {
+    public func settle(_ reservation: BudgetReservation, actual: Decimal) async throws {
         try await migrate()
-        let reservedText = DecimalText.format(reserved)
         let actualText = DecimalText.format(actual)
+        // One statement: only the settle that deletes the reservation charges, so a retry (or a
+        // second gateway settling the same one) charges nothing more.
         try await client.query(
             """
-            INSERT INTO ledger_key_spend AS s (key_id, spent_usd, reserved_usd) VALUES (\(keyID), \(actualText)::numeric, 0)
-            ON CONFLICT (key_id) DO UPDATE SET spent_usd = s.spent_usd + \(actualText)::numeric,
-                reserved_usd = GREATEST(s.reserved_usd - \(reservedText)::numeric, 0)
+            WITH released AS (DELETE FROM ledger_budget_reservations WHERE id = \(reservation.id) RETURNING key_id)
+            UPDATE ledger_key_spend SET spent_usd = spent_usd + \(actualText)::numeric
+            WHERE key_id IN (SELECT key_id FROM released)
             """, logger: logger)
     }
 
     public func spend(keyID: String) async throws -> KeySpend {
         try await migrate()
         let rows = try await client.query(
-            "SELECT spent_usd::text, reserved_usd::text FROM ledger_key_spend WHERE key_id = \(keyID)", logger: logger)
-        for try await (spent, reserved) in rows.decode((String, String).self) {
-            return KeySpend(spentUSD: DecimalText.parse(spent) ?? 0, reservedUSD: DecimalText.parse(reserved) ?? 0)
+            """
+            SELECT (SELECT spent_usd FROM ledger_key_spend WHERE key_id = \(keyID))::text,
+                (SELECT COALESCE(sum(amount_usd), 0) FROM ledger_budget_reservations
+                 WHERE key_id = \(keyID) AND expires_at > \(clock.now()))::text
+            """, logger: logger)
+        for try await (spent, reserved) in rows.decode((String?, String).self) {
+            return KeySpend(spentUSD: spent.flatMap(DecimalText.parse) ?? 0, reservedUSD: DecimalText.parse(reserved) ?? 0)
         }
         return KeySpend()
     }

@@ -39,6 +39,20 @@ extension SQLiteLedgerStore {
                 table.column("reserved_usd", .text).notNull()
             }
         }
+        migrator.registerMigration("ledger_v2_budget_reservations") { db in
+            // One row per reservation, so that one left by a killed gateway expires instead of
+            // holding the key's budget forever. The aggregate `reserved_usd` is no longer used;
+            // what it held (possibly leaked) is released here.
+            try db.create(table: "ledger_budget_reservations") { table in
+                table.primaryKey("id", .text)
+                table.column("key_id", .text).notNull()
+                table.column("amount_usd", .text).notNull()
+                table.column("expires_at", .double).notNull()
+            }
+            try db.create(
+                index: "ledger_budget_reservations_key", on: "ledger_budget_reservations", columns: ["key_id", "expires_at"])
+            try db.execute(sql: "UPDATE ledger_key_spend SET reserved_usd = '0'")
+        }
         return migrator
     }
 

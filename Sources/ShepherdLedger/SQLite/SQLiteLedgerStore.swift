@@ -6,8 +6,12 @@ import GRDB
 /// store's database file.
 public final class SQLiteLedgerStore: LedgerStore {
     private let database: DatabasePool
+    let clock: ReservationClock
 
-    public init(path: String) throws {
+    /// - Parameter clock: how long budget reservations live (``GatewayConfig/reservationLifetime``
+    ///   for a gateway) and the time they are measured against.
+    public init(path: String, clock: ReservationClock = ReservationClock()) throws {
+        self.clock = clock
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
@@ -71,36 +75,56 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    public func reserve(keyID: String, amount: Decimal, limit: Decimal) async throws -> Bool {
+    public func reserve(keyID: String, amount: Decimal, limit: Decimal) async throws -> BudgetReservation? {
         precondition(amount >= 0, "a reservation is never negative")
+        let (now, expiresAt, sweepBefore) = clock.times()
+        let reservation = BudgetReservation(id: UUID().uuidString, keyID: keyID, amount: amount, expiresAt: expiresAt)
         return try await database.writeWithoutTransaction { db in
             var granted = false
-            // IMMEDIATE takes the write lock before reading, so the check and the update are one
+            // IMMEDIATE takes the write lock before reading, so the check and the insert are one
             // step even against another process on the same file.
             try db.inTransaction(.immediate) {
-                let current = try Self.spend(db, keyID: keyID)
+                // Long-expired reservations of any key go (the table holds only what is in flight).
+                try db.execute(
+                    sql: "DELETE FROM ledger_budget_reservations WHERE expires_at < ?", arguments: [sweepBefore.timeIntervalSince1970])
+                let current = try Self.spend(db, keyID: keyID, now: now)
                 guard current.spentUSD + current.reservedUSD + amount <= limit else { return .rollback }
-                try Self.store(db, keyID: keyID, KeySpend(spentUSD: current.spentUSD, reservedUSD: current.reservedUSD + amount))
+                try db.execute(
+                    sql: "INSERT INTO ledger_budget_reservations (id, key_id, amount_usd, expires_at) VALUES (?, ?, ?, ?)",
+                    arguments: [reservation.id, keyID, DecimalText.format(amount), expiresAt.timeIntervalSince1970])
                 granted = true
                 return .commit
             }
-            return granted
+            return granted ? reservation : nil
         }
     }
 
-    public func settle(keyID: String, reserved: Decimal, actual: Decimal) async throws {
+    public func settle(_ reservation: BudgetReservation, actual: Decimal) async throws {
         try await database.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
-                let current = try Self.spend(db, keyID: keyID)
-                let left = current.reservedUSD - reserved
-                try Self.store(db, keyID: keyID, KeySpend(spentUSD: current.spentUSD + actual, reservedUSD: max(left, 0)))
+                // Charged only by the settle that removes the row: a retry finds nothing to do.
+                try db.execute(sql: "DELETE FROM ledger_budget_reservations WHERE id = ?", arguments: [reservation.id])
+                guard db.changesCount > 0 else { return .rollback }
+                try db.execute(
+                    sql: """
+                        INSERT INTO ledger_key_spend (key_id, spent_usd, reserved_usd) VALUES (?, ?, '0')
+                        ON CONFLICT (key_id) DO NOTHING
+                        """,
+                    arguments: [reservation.keyID, "0"])
+                let spent = try String.fetchOne(
+                    db, sql: "SELECT spent_usd FROM ledger_key_spend WHERE key_id = ?", arguments: [reservation.keyID])
+                let total = (spent.flatMap(DecimalText.parse) ?? 0) + actual
+                try db.execute(
+                    sql: "UPDATE ledger_key_spend SET spent_usd = ? WHERE key_id = ?",
+                    arguments: [DecimalText.format(total), reservation.keyID])
                 return .commit
             }
         }
     }
 
     public func spend(keyID: String) async throws -> KeySpend {
-        try await database.read { db in try Self.spend(db, keyID: keyID) }
+        let now = clock.now()
+        return try await database.read { db in try Self.spend(db, keyID: keyID, now: now) }
     }
 
     /// Whether the database answers; for readiness.
@@ -108,21 +132,15 @@ public final class SQLiteLedgerStore: LedgerStore {
         (try? await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
 
-    private static func spend(_ db: Database, keyID: String) throws -> KeySpend {
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT spent_usd, reserved_usd FROM ledger_key_spend WHERE key_id = ?", arguments: [keyID])
-        else { return KeySpend() }
-        let spent: String = row["spent_usd"]
-        let reserved: String = row["reserved_usd"]
-        return KeySpend(spentUSD: DecimalText.parse(spent) ?? 0, reservedUSD: DecimalText.parse(reserved) ?? 0)
-    }
-
-    private static func store(_ db: Database, keyID: String, _ spend: KeySpend) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO ledger_key_spend (key_id, spent_usd, reserved_usd) VALUES (?, ?, ?)
-                ON CONFLICT (key_id) DO UPDATE SET spent_usd = excluded.spent_usd, reserved_usd = excluded.reserved_usd
-                """,
-            arguments: [keyID, DecimalText.format(spend.spentUSD), DecimalText.format(spend.reservedUSD)])
+    /// Spent money, and the unexpired reservations summed here, not by SQLite, whose SUM would
+    /// go through floating point.
+    private static func spend(_ db: Database, keyID: String, now: Date) throws -> KeySpend {
+        let spent = try String.fetchOne(db, sql: "SELECT spent_usd FROM ledger_key_spend WHERE key_id = ?", arguments: [keyID])
+        var reserved: Decimal = 0
+        let amounts = try String.fetchCursor(
+            db, sql: "SELECT amount_usd FROM ledger_budget_reservations WHERE key_id = ? AND expires_at > ?",
+            arguments: [keyID, now.timeIntervalSince1970])
+        while let amount = try amounts.next() { reserved += DecimalText.parse(amount) ?? 0 }
+        return KeySpend(spentUSD: spent.flatMap(DecimalText.parse) ?? 0, reservedUSD: reserved)
     }
 }

@@ -14,32 +14,29 @@ struct Accounting: Sendable {
     var traffic: TrafficRecorder?
 
     /// Money set aside on a key for one request.
-    struct Reservation: Sendable {
-        var keyID: String
-        var amount: Decimal
-    }
+    typealias Reservation = BudgetReservation
 
     /// Reserves the most this request can cost on any of the model's targets, or refuses
     /// with 429 `budget_exceeded`.
     func reserve(key: VirtualKey?, model: ModelConfig, promptTokens: Int, maxOutputTokens: Int?) async throws -> Reservation? {
         guard let key, let budget = key.budgetUSD else { return nil }
         let amount = model.targets.map { costs.estimate(inputTokens: promptTokens, maxOutputTokens: maxOutputTokens, at: $0.ref) }.max() ?? 0
-        let granted: Bool
+        let granted: Reservation?
         do {
             granted = try await store.reserve(keyID: key.id, amount: amount, limit: budget)
         } catch {
             throw GatewayError(.internalError, "The budget store could not be reached.")
         }
-        guard granted else {
+        guard let granted else {
             throw GatewayError(.budgetExceeded, "This API key has used its budget of $\(budget); ask an admin to raise it.")
         }
-        return Reservation(keyID: key.id, amount: amount)
+        return granted
     }
 
     func settle(_ reservation: Reservation?, actual: Decimal, logger: Logger) async {
         guard let reservation else { return }
         do {
-            try await store.settle(keyID: reservation.keyID, reserved: reservation.amount, actual: actual)
+            try await store.settle(reservation, actual: actual)
         } catch {
             logger.error("budget settlement failed", metadata: ["shepherd.key_id": "\(reservation.keyID)"])
         }
