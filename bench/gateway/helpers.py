@@ -49,6 +49,9 @@ http {{
     scgi_temp_path {dir}/scgi;
     keepalive_requests 10000000;
     keepalive_timeout 75s;
+    # The 1 MB multimodal scenario: accept it, and keep it in memory (no temp file on disk).
+    client_max_body_size 64m;
+    client_body_buffer_size 2m;
     server_tokens off;
 {body}
 }}
@@ -62,18 +65,43 @@ def nginx_string(value):
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def nginx_upstream(args):
-    scenario = args.scenario_dir
+def scenario_response(scenario):
+    """(body, content type) the fake upstream answers: response.json (minified) or response.sse."""
+    sse = os.path.join(scenario, "response.sse")
+    if os.path.exists(sse):
+        with open(sse, encoding="utf-8") as f:
+            # One `data:` event a line in the file; on the wire each ends with a blank line.
+            events = [l for l in f.read().splitlines() if l.strip()]
+        return "".join(e + "\n\n" for e in events), "text/event-stream"
     with open(os.path.join(scenario, "response.json"), "rb") as f:
         # Minify so the upstream always answers with the same compact bytes.
         body = json.dumps(json.loads(f.read()), separators=(",", ":"), ensure_ascii=False)
+    return body, "application/json"
+
+
+ERROR_BODY = '{"error":{"message":"bench: upstream failure","type":"server_error","code":null}}'
+
+
+def nginx_upstream(args):
+    body, ctype = scenario_response(args.scenario_dir)
+    sse, _ = scenario_response(os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios", "chat-stream"))
     server = f"""\
     server {{
         listen 127.0.0.1:{args.port} backlog=4096;
         location = /v1/chat/completions {{
             if ($request_method != POST) {{ return 405; }}
-            default_type application/json;
+            default_type {ctype};
             return 200 {nginx_string(body)};
+        }}
+        # A streaming answer whatever the scenario (leak check: plain and streaming in one run).
+        location = /sse/v1/chat/completions {{
+            default_type text/event-stream;
+            return 200 {nginx_string(sse)};
+        }}
+        # An upstream that always fails (leak check: the error paths).
+        location = /err/v1/chat/completions {{
+            default_type application/json;
+            return 500 {nginx_string(ERROR_BODY)};
         }}
         location = /healthz {{ return 200 'ok'; }}
         location / {{ return 404; }}
@@ -155,6 +183,13 @@ def smoke(args):
     except OSError as e:
         print(f"smoke: {e}", file=sys.stderr)
         return 1
+    if ctype.startswith("text/event-stream"):
+        ok, detail = check_sse(raw)
+        if not ok or status != 200:
+            print(f"smoke: bad stream (status {status}): {detail}: {raw[:300]!r}", file=sys.stderr)
+            return 1
+        print(f"status {status}, {len(raw)} bytes, {ctype}, {detail}")
+        return 0
     try:
         doc = json.loads(raw)
         content = doc["choices"][0]["message"]["content"]
@@ -166,6 +201,26 @@ def smoke(args):
         return 1
     print(f"status {status}, {len(raw)} bytes, {ctype}")
     return 0
+
+
+def check_sse(raw):
+    """A chat stream: chat.completion.chunk events with some content, ending in [DONE]."""
+    events = [l[5:].strip() for l in raw.decode("utf-8", "replace").splitlines() if l.startswith("data:")]
+    if not events or events[-1] != "[DONE]":
+        return False, "no final [DONE]"
+    text = ""
+    try:
+        for e in events[:-1]:
+            doc = json.loads(e)
+            if doc.get("object") != "chat.completion.chunk":
+                return False, "an event is not a chat.completion.chunk"
+            for c in doc.get("choices", []):
+                text += (c.get("delta") or {}).get("content") or ""
+    except ValueError:
+        return False, "an event is not JSON"
+    if not text:
+        return False, "no content in the stream"
+    return True, f"{len(events) - 1} chunks + [DONE]"
 
 
 def children_map():
@@ -297,6 +352,18 @@ def cpu_delta(before, after):
             "other_top": [{"name": n, "cores": round(j / CLK_TCK / secs, 2)} for n, j in top]}
 
 
+def tree_cpu_seconds(before, after, root):
+    """CPU seconds used between two snapshots by ROOT and its descendants (reaped ones included)."""
+    total = 0
+    for pid in descendants(after["procs"], [root]):
+        name, _, own, reaped, started = after["procs"][pid]
+        prev = before["procs"].get(pid)
+        if prev and prev[-1] != started:
+            prev = None
+        total += own + reaped - (prev[2] + prev[3] if prev else 0)
+    return total / CLK_TCK
+
+
 def cpusnap(args):
     with open(args.out, "w") as f:
         json.dump(cpu_snapshot(args.pid), f)
@@ -358,7 +425,18 @@ def record(args):
         })
     if args.cpu_before:
         with open(args.cpu_before) as f:
-            rec["cpu"] = cpu_delta(json.load(f), cpu_snapshot(args.cpu_pid))
+            before = json.load(f)
+        after = cpu_snapshot(args.cpu_pid)
+        rec["cpu"] = cpu_delta(before, after)
+        # CPU time of each measured server's own process tree, per request: far less sensitive
+        # to other processes on the machine than req/s.
+        per = {}
+        for item in args.mem:
+            name, _, pid = item.partition("=")
+            secs = tree_cpu_seconds(before, after, int(pid))
+            per[name] = {"cpu_s": round(secs, 3),
+                         "cpu_us_per_req": round(secs * 1e6 / rec["requests"], 1) if rec.get("requests") else None}
+        rec["cpu"]["servers"] = per
     rec["memory"] = {}
     for item in args.mem:
         name, _, pid = item.partition("=")
@@ -380,6 +458,9 @@ def show(_args):
     err = f"  ERRORS {r['errors']}" if r["error_count"] else ""
     cpu = r.get("cpu")
     cputxt = f"  | cpu: bench {cpu['ours_cores']:.2f}, other processes {cpu['other_cores']:.2f} cores" if cpu else ""
+    if cpu and cpu.get("servers"):
+        cputxt += "  | CPU/req: " + ", ".join(f"{n} {v['cpu_us_per_req']} µs" for n, v in cpu["servers"].items()
+                                             if v.get("cpu_us_per_req") is not None)
     print(f"   c={c:<4} {r['rps']:>10.1f} req/s  p50 {lat['p50']:.3f} ms  p99 {lat['p99']:.3f} ms{err}  | {mem}{cputxt}")
     if cpu and cpu["other_cores"] > OTHER_CPU_WARN:
         who = ", ".join(f"{t['name']} {t['cores']:.2f}" for t in cpu.get("other_top", []))

@@ -181,6 +181,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--meta", action="append", default=[], help="KEY=VALUE (repeatable)")
     ap.add_argument("--skipped", action="append", default=[], help="PATH=REASON (repeatable)")
+    ap.add_argument("--attach", action="append", default=[], help="KEY=JSON_FILE: doc[KEY] = that file's JSON")
     args = ap.parse_args()
 
     results = []
@@ -198,6 +199,11 @@ def main():
         skipped.append({"path": k, "reason": v})
     doc = {"schema": "shepherd-bench-gateway/1", "meta": meta, "results": results,
            "summary": summarise(results), "skipped": skipped}
+    for kv in args.attach:
+        k, _, path = kv.partition("=")
+        if os.path.exists(path):
+            with open(path) as f:
+                doc[k] = json.load(f)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(doc, f, indent=2)

@@ -26,7 +26,13 @@ options:
   --pause SECONDS      idle time between points (default 2)
   --connections "N…"   connection counts (default "1 8 32 128"); threads = min(2, N)
   --paths "P…"         subset/order of paths to run (default: direct nginx shepherd [peer])
-  --scenario NAME      request/response pair under scenarios/ (default chat)
+  --scenario NAME      request/response pair under scenarios/ (default chat): chat,
+                       chat-stream (stream: true, the upstream answers SSE), chat-image (a 1 MB
+                       request with an image as a data: URL; also checks the body Shepherd
+                       forwards is the client's bytes with only "model" changed)
+  --ttfb N             after the wrk points, start every path at once and send N sequential
+                       requests to each in turn (round robin, keep-alive): time to first body
+                       byte and to the last byte, and each path minus direct (0 = off, default)
   --out FILE           JSON results (default bench/out/gateway-<UTC timestamp>.json)
   --wait-idle SECONDS   before each point, wait up to SECONDS for other processes to use
                        < 0.25 cores (a compiler on a 2-core machine halves every figure); 0 = off
@@ -50,6 +56,7 @@ PAUSE=2
 CONNECTIONS="1 8 32 128"
 PATHS=""
 SCENARIO="chat"
+TTFB_N=0
 OUT=""
 KEEP_TMP=0
 WAIT_IDLE=0
@@ -66,6 +73,7 @@ while [[ $# -gt 0 ]]; do
     --connections) CONNECTIONS="${2:?}"; shift 2 ;;
     --paths) PATHS="${2:?}"; shift 2 ;;
     --scenario) SCENARIO="${2:?}"; shift 2 ;;
+    --ttfb) TTFB_N="${2:?}"; shift 2 ;;
     --out) OUT="${2:?}"; shift 2 ;;
     --keep-tmp) KEEP_TMP=1; shift ;;
     --wait-idle) WAIT_IDLE="${2:?}"; shift 2 ;;
@@ -95,13 +103,18 @@ for c in $CONNECTIONS; do [[ "$c" =~ ^[1-9][0-9]*$ ]] || { echo "bad connection 
 [[ "$WARMUP" == "0" || "$(to_seconds "$WARMUP")" =~ ^[1-9][0-9]*$ ]] || { echo "bad --warmup '$WARMUP'" >&2; exit 64; }
 [[ "$PAUSE" =~ ^[0-9]+$ ]] || { echo "bad --pause '$PAUSE'" >&2; exit 64; }
 [[ "$WAIT_IDLE" =~ ^[0-9]+$ ]] || { echo "bad --wait-idle '$WAIT_IDLE'" >&2; exit 64; }
+[[ "$TTFB_N" =~ ^[0-9]+$ ]] || { echo "bad --ttfb '$TTFB_N'" >&2; exit 64; }
 SCENARIO_DIR="$HERE/scenarios/$SCENARIO"
-# Only the non-streaming chat scenario exists today. A streaming one (scenarios/chat-stream with
-# an SSE response.txt and its own wrk script) plugs in here and in helpers.py nginx-upstream.
-[[ -f "$SCENARIO_DIR/request.json" && -f "$SCENARIO_DIR/response.json" ]] \
+# A scenario: request.json (or make_request.py, which writes it into the temp dir) and what the
+# fake upstream answers: response.json (application/json) or response.sse (text/event-stream).
+[[ ( -f "$SCENARIO_DIR/request.json" || -f "$SCENARIO_DIR/make_request.py" ) \
+   && ( -f "$SCENARIO_DIR/response.json" || -f "$SCENARIO_DIR/response.sse" ) ]] \
   || { echo "unknown scenario '$SCENARIO' (have: $(ls "$HERE/scenarios" | tr '\n' ' '))" >&2; exit 64; }
+# wrk-<scenario>.lua if there is one, else the generic POST script.
 WRK_SCRIPT="$HERE/wrk-$SCENARIO.lua"
-[[ -f "$WRK_SCRIPT" ]] || die "missing $WRK_SCRIPT"
+[[ -f "$WRK_SCRIPT" ]] || WRK_SCRIPT="$HERE/wrk-chat.lua"
+ACCEPT="application/json"
+[[ -f "$SCENARIO_DIR/response.sse" ]] && ACCEPT="text/event-stream"
 
 if [[ -z "$PATHS" ]]; then
   PATHS="direct nginx shepherd${PEER:+ $PEER}"
@@ -212,6 +225,13 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 TMP=$(mktemp -d /tmp/shepherd-bench.XXXXXX)
 chmod 755 "$TMP"   # nginx workers run as 'nobody' when started by root
 RESULTS="$TMP/results.jsonl"
+if [[ -f "$SCENARIO_DIR/request.json" ]]; then
+  REQUEST_FILE="$SCENARIO_DIR/request.json"
+else
+  REQUEST_FILE="$TMP/request.json"
+  python3 "$SCENARIO_DIR/make_request.py" "$REQUEST_FILE" 2>/dev/null || die "$SCENARIO/make_request.py failed"
+fi
+REQUEST_BYTES=$(wc -c <"$REQUEST_FILE")
 : >"$RESULTS"
 SKIPPED=()
 FAILED=0
@@ -231,7 +251,7 @@ run_wrk() {
   local conns="$1" dur="$2" url="$3" key="$4" outfile="$5"
   local threads=$(( conns < 2 ? conns : 2 ))
   local secs; secs=$(to_seconds "$dur")
-  BENCH_BODY_FILE="$SCENARIO_DIR/request.json" BENCH_KEY="$key" \
+  BENCH_BODY_FILE="$REQUEST_FILE" BENCH_KEY="$key" BENCH_ACCEPT="$ACCEPT" \
     run_fg timeout --kill-after=5 $(( secs + 60 )) \
     wrk -t "$threads" -c "$conns" -d "$dur" --timeout 30s --latency -s "$WRK_SCRIPT" "$url" \
     >"$outfile" 2>&1
@@ -244,7 +264,7 @@ measure() {
   for m in "$@"; do mems+=(--mem "$m"); cpus+=(--cpu-pid "${m#*=}"); done
 
   printf '   smoke: '
-  if ! python3 "$HELPERS" smoke "$url" "$SCENARIO_DIR/request.json" "$key"; then
+  if ! python3 "$HELPERS" smoke "$url" "$REQUEST_FILE" "$key"; then
     echo "   $path: the gateway did not answer the smoke request correctly; skipping this path" >&2
     SKIPPED+=("$path=smoke request failed")
     FAILED=1
@@ -290,7 +310,7 @@ UPSTREAM_URL="http://127.0.0.1:$UPSTREAM_PORT"
 
 log "Shepherd gateway benchmark  $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "   machine: $NPROC cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); wrk, upstream and gateway share it"
-echo "   scenario: $SCENARIO   paths: $PATHS   connections: $CONNECTIONS   duration: $DURATION per point"
+echo "   scenario: $SCENARIO ($REQUEST_BYTES-byte request, upstream answers $ACCEPT)   paths: $PATHS   connections: $CONNECTIONS   duration: $DURATION per point"
 echo "   fake upstream: nginx ($UPSTREAM_WORKERS worker) on $UPSTREAM_URL"
 
 # Other processes on the machine (a compiler, a second benchmark) distort every figure.
@@ -303,52 +323,69 @@ if python3 -c "import sys; sys.exit(0 if $OTHER_CPU > 0.25 else 1)"; then
   echo "            the CPU other processes used during it ('other processes'); --wait-idle SECONDS helps."
 fi
 
+# Each path has start_P (sets P_URL, P_KEY, P_PID; returns non-zero if it could not start) and
+# run_P (start, measure with wrk, stop). The TTFB probe starts them all at once.
+start_direct() { direct_URL="$UPSTREAM_URL/v1/chat/completions"; direct_KEY="sk-bench"; direct_PID=""; }
+
 run_direct() {
   log "direct: wrk -> fake upstream"
-  measure direct "$UPSTREAM_URL/v1/chat/completions" "sk-bench" "upstream=$UPSTREAM_PID"
+  start_direct
+  measure direct "$direct_URL" "$direct_KEY" "upstream=$UPSTREAM_PID"
 }
 
-run_nginx() {
-  log "nginx: wrk -> nginx proxy_pass ($PROXY_WORKERS workers, upstream keepalive) -> fake upstream"
+start_nginx_proxy() {
   local port pid=""
   port=$(free_port)
   python3 "$HELPERS" nginx-proxy "$TMP/proxy" "$port" "$PROXY_WORKERS" "$UPSTREAM_PORT"
   start_nginx pid proxy
+  nginx_PID="$pid"; nginx_URL="http://127.0.0.1:$port/v1/chat/completions"; nginx_KEY="sk-bench"
   if ! wait_ready "http://127.0.0.1:$port/healthz" "$pid" nginx "$TMP/proxy/error.log"; then
-    SKIPPED+=("nginx=did not become ready"); FAILED=1; stop_server "$pid"; return 0
+    SKIPPED+=("nginx=did not become ready"); FAILED=1; stop_server "$pid"; return 1
   fi
-  measure nginx "http://127.0.0.1:$port/v1/chat/completions" "sk-bench" "nginx=$pid" "upstream=$UPSTREAM_PID"
-  stop_server "$pid"
+}
+
+run_nginx() {
+  log "nginx: wrk -> nginx proxy_pass ($PROXY_WORKERS workers, upstream keepalive) -> fake upstream"
+  start_nginx_proxy || return 0
+  measure nginx "$nginx_URL" "$nginx_KEY" "nginx=$nginx_PID" "upstream=$UPSTREAM_PID"
+  stop_server "$nginx_PID"
 }
 
 SHEPHERD_VERSION=""
 SHEPHERD_MEASURED=""
-run_shepherd() {
-  log "shepherd: wrk -> shepherd serve -> fake upstream"
+# ensure_shepherd: find or build the binary; non-zero (and the reason in SKIPPED) if there is none.
+ensure_shepherd() {
+  [[ -n "$SHEPHERD_VERSION" ]] && return 0
   if [[ -z "$SHEPHERD_BIN" ]]; then
     SHEPHERD_BIN="$REPO/.build/release/shepherd"
   fi
   if [[ ! -x "$SHEPHERD_BIN" ]]; then
     if [[ "$SHEPHERD_BIN_GIVEN" == 1 ]]; then
       echo "   SKIPPED: --shepherd $SHEPHERD_BIN is not an executable file" >&2
-      SKIPPED+=("shepherd=binary $SHEPHERD_BIN not found"); FAILED=1; return 0
+      SKIPPED+=("shepherd=binary $SHEPHERD_BIN not found"); FAILED=1; return 1
     fi
     if [[ "$NO_BUILD" == 1 ]]; then
       echo "   SKIPPED: $SHEPHERD_BIN does not exist and --no-build was given."
       echo "            Build it with: swift build -c release --product shepherd"
-      SKIPPED+=("shepherd=binary missing and --no-build given"); return 0
+      SKIPPED+=("shepherd=binary missing and --no-build given"); return 1
     fi
     echo "   building: swift build -c release --product shepherd (log: $TMP/swift-build.log)"
     if ! (cd "$REPO" && swift build -c release --product shepherd) >"$TMP/swift-build.log" 2>&1; then
       show_log_tail "$TMP/swift-build.log"
       echo "   SKIPPED: the release build failed" >&2
-      SKIPPED+=("shepherd=release build failed"); FAILED=1; return 0
+      SKIPPED+=("shepherd=release build failed"); FAILED=1; return 1
     fi
   fi
   SHEPHERD_BIN=$(cd "$(dirname "$SHEPHERD_BIN")" && pwd)/$(basename "$SHEPHERD_BIN")
   SHEPHERD_VERSION=$(timeout 10 "$SHEPHERD_BIN" --version 2>/dev/null | head -n 1 || true)
-  echo "   binary: $SHEPHERD_BIN ${SHEPHERD_VERSION:+($SHEPHERD_VERSION)}"
+  SHEPHERD_VERSION="${SHEPHERD_VERSION:-unknown}"
+  echo "   binary: $SHEPHERD_BIN ($SHEPHERD_VERSION)"
+}
 
+# start_shepherd [UPSTREAM_BASE]: serve with the ledger on, in front of the fake upstream (or another).
+start_shepherd() {
+  ensure_shepherd || return 1
+  local base="${1:-$UPSTREAM_URL}"
   local dir="$TMP/shepherd" port pid=""
   mkdir -p "$dir"
   port=$(free_port)
@@ -356,7 +393,7 @@ run_shepherd() {
 server: { host: 127.0.0.1, port: $port, auth: none }
 storage: sqlite://bench.db
 providers:
-  upstream: { kind: openai, base_url: $UPSTREAM_URL/v1, api_key: env:BENCH_UPSTREAM_KEY }
+  upstream: { kind: openai, base_url: $base/v1, api_key: env:BENCH_UPSTREAM_KEY }
 models:
   bench:
     targets:
@@ -364,12 +401,41 @@ models:
 EOF
   start_server pid "$dir/shepherd.log" "$dir" \
     env BENCH_UPSTREAM_KEY=sk-bench "$SHEPHERD_BIN" serve --config "$dir/shepherd.yaml"
+  shepherd_PID="$pid"; shepherd_URL="http://127.0.0.1:$port/v1/chat/completions"; shepherd_KEY="sk-bench-client"
   if ! wait_ready "http://127.0.0.1:$port/healthz" "$pid" shepherd "$dir/shepherd.log"; then
-    SKIPPED+=("shepherd=did not become ready"); FAILED=1; stop_server "$pid"; return 0
+    SKIPPED+=("shepherd=did not become ready"); FAILED=1; stop_server "$pid"; return 1
   fi
+}
+
+run_shepherd() {
+  log "shepherd: wrk -> shepherd serve -> fake upstream"
+  start_shepherd || return 0
   SHEPHERD_MEASURED=1
-  measure shepherd "http://127.0.0.1:$port/v1/chat/completions" "sk-bench-client" "shepherd=$pid" "upstream=$UPSTREAM_PID"
-  stop_server "$pid"
+  measure shepherd "$shepherd_URL" "$shepherd_KEY" "shepherd=$shepherd_PID" "upstream=$UPSTREAM_PID"
+  stop_server "$shepherd_PID"
+}
+
+# check_body: Shepherd in front of a capturing upstream; is the forwarded body the client's bytes
+# with only "model" changed (no decode and re-encode of the whole body)? Non-streaming requests.
+BODY_CHECK_FILE=""
+check_body() {
+  grep -q '"stream":true' "$REQUEST_FILE" && return 0
+  log "body check: what the upstream receives from Shepherd vs what the client sent"
+  local cport cpid="" out="$TMP/capture"
+  cport=$(free_port)
+  start_server cpid "$TMP/capture.log" "$TMP" python3 "$HERE/probe.py" capture-upstream "$cport" "$out" "$HERE/scenarios/chat/response.json"
+  wait_ready "http://127.0.0.1:$cport/healthz" "$cpid" capture "$TMP/capture.log" || { stop_server "$cpid"; return 0; }
+  if start_shepherd "http://127.0.0.1:$cport"; then
+    python3 "$HELPERS" smoke "$shepherd_URL" "$REQUEST_FILE" "$shepherd_KEY" >/dev/null || true
+    BODY_CHECK_FILE="$TMP/body-check.json"
+    if python3 "$HERE/probe.py" compare-body "$REQUEST_FILE" "$out/body-1.bin" --model bench,gpt-4o-mini >"$BODY_CHECK_FILE"; then
+      echo "   byte-identical apart from \"model\": $(cat "$BODY_CHECK_FILE")"
+    else
+      echo "   DIFFERENT: $(cat "$BODY_CHECK_FILE")"; FAILED=1
+    fi
+    stop_server "$shepherd_PID"
+  fi
+  stop_server "$cpid"
 }
 
 LITELLM_INSTALLED=""
@@ -387,11 +453,10 @@ ensure_litellm() {
   LITELLM_INSTALLED=$("$LITELLM_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("litellm"))')
 }
 
-run_litellm() {
-  log "litellm: wrk -> LiteLLM proxy ($LITELLM_WORKERS workers) -> fake upstream"
+start_litellm() {
   if ! ensure_litellm; then
     echo "   SKIPPED: could not install litellm" >&2
-    SKIPPED+=("litellm=install failed"); FAILED=1; return 0
+    SKIPPED+=("litellm=install failed"); FAILED=1; return 1
   fi
   echo "   litellm $LITELLM_INSTALLED"
   local dir="$TMP/litellm" port pid=""
@@ -415,21 +480,52 @@ EOF
   start_server pid "$dir/litellm.log" "$dir" \
     env LITELLM_LOCAL_MODEL_COST_MAP=True LITELLM_LOG=ERROR NO_PROXY='*' no_proxy='*' \
     "$LITELLM_VENV/bin/litellm" --config "$dir/config.yaml" --host 127.0.0.1 --port "$port" "${wargs[@]}"
+  litellm_PID="$pid"; litellm_URL="http://127.0.0.1:$port/v1/chat/completions"; litellm_KEY="$LITELLM_MASTER_KEY"
   if ! wait_ready "http://127.0.0.1:$port/health/readiness" "$pid" litellm "$dir/litellm.log"; then
-    SKIPPED+=("litellm=did not become ready"); FAILED=1; stop_server "$pid"; return 0
+    SKIPPED+=("litellm=did not become ready"); FAILED=1; stop_server "$pid"; return 1
   fi
-  measure litellm "http://127.0.0.1:$port/v1/chat/completions" "$LITELLM_MASTER_KEY" "litellm=$pid" "upstream=$UPSTREAM_PID"
-  stop_server "$pid"
+}
+
+run_litellm() {
+  log "litellm: wrk -> LiteLLM proxy ($LITELLM_WORKERS workers) -> fake upstream"
+  start_litellm || return 0
+  measure litellm "$litellm_URL" "$litellm_KEY" "litellm=$litellm_PID" "upstream=$UPSTREAM_PID"
+  stop_server "$litellm_PID"
+}
+
+# TTFB: every path up at once (idle ones cost nothing), requests sent to each in turn.
+TTFB_FILE=""
+run_ttfb() {
+  log "time to first byte: $TTFB_N sequential requests per path, paths in turn (round robin)"
+  local p targets=() started=()
+  for p in $PATHS; do
+    case "$p" in
+      direct) start_direct ;;
+      nginx) start_nginx_proxy || continue; started+=("$nginx_PID") ;;
+      shepherd) start_shepherd || continue; started+=("$shepherd_PID") ;;
+      litellm) start_litellm || continue; started+=("$litellm_PID") ;;
+    esac
+    local u="${p}_URL" k="${p}_KEY"
+    targets+=(--target "$p,${!u},${!k}")
+  done
+  TTFB_FILE="$TMP/ttfb.json"
+  run_fg python3 "$HERE/probe.py" ttfb "${targets[@]}" --body "$REQUEST_FILE" -n "$TTFB_N" \
+    --warmup $(( TTFB_N / 10 + 10 )) --out "$TTFB_FILE" || { echo "   the TTFB probe failed" >&2; FAILED=1; }
+  for p in "${started[@]+"${started[@]}"}"; do stop_server "$p"; done
 }
 
 for p in $PATHS; do
   "run_$p"
 done
+if [[ -f "$SCENARIO_DIR/make_request.py" && " $PATHS " == *" shepherd "* ]]; then
+  check_body
+fi
+(( TTFB_N > 0 )) && run_ttfb
 
 # ---------------------------------------------------------------- report
 log "summary"
 META=(--meta "command=bench/gateway/run.sh $ARGV_ORIG"
-      --meta "scenario=$SCENARIO" --meta "duration=$DURATION" --meta "warmup=$WARMUP"
+      --meta "scenario=$SCENARIO" --meta "request_bytes=$REQUEST_BYTES" --meta "accept=$ACCEPT" --meta "duration=$DURATION" --meta "warmup=$WARMUP"
       --meta "connections=$CONNECTIONS" --meta "paths=$PATHS"
       --meta "threads=min(2, connections)"
       --meta "wrk=$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}')"
@@ -442,7 +538,10 @@ GIT_REV=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo "none")
 META+=(--meta "git_rev=$GIT_REV")
 SKIP_ARGS=()
 for s in "${SKIPPED[@]+"${SKIPPED[@]}"}"; do SKIP_ARGS+=(--skipped "$s"); done
-python3 "$HERE/report.py" --results "$RESULTS" --out "$OUT" "${META[@]}" "${SKIP_ARGS[@]+"${SKIP_ARGS[@]}"}"
+ATTACH=()
+[[ -n "$TTFB_FILE" ]] && ATTACH+=(--attach "ttfb=$TTFB_FILE")
+[[ -n "$BODY_CHECK_FILE" ]] && ATTACH+=(--attach "body_check=$BODY_CHECK_FILE")
+python3 "$HERE/report.py" --results "$RESULTS" --out "$OUT" "${META[@]}" "${SKIP_ARGS[@]+"${SKIP_ARGS[@]}"}" "${ATTACH[@]+"${ATTACH[@]}"}"
 
 if [[ "$FAILED" == 1 ]]; then
   echo "some paths failed; see the messages above" >&2

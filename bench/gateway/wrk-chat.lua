@@ -1,5 +1,6 @@
 -- wrk script: POST a fixed chat request and print precise results as one JSON line.
--- Environment: BENCH_BODY_FILE (request body), BENCH_KEY (bearer token), BENCH_REQ_PATH.
+-- Environment: BENCH_BODY_FILE (request body), BENCH_KEY (bearer token), BENCH_REQ_PATH,
+-- BENCH_ACCEPT (default application/json; text/event-stream for the streaming scenario).
 local function read_file(path)
   local f = assert(io.open(path, "rb"), "cannot open " .. tostring(path))
   local data = f:read("*a")
@@ -11,7 +12,7 @@ wrk.method = "POST"
 wrk.path = os.getenv("BENCH_REQ_PATH") or "/v1/chat/completions"
 wrk.body = read_file(os.getenv("BENCH_BODY_FILE"))
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Accept"] = "application/json"
+wrk.headers["Accept"] = os.getenv("BENCH_ACCEPT") or "application/json"
 wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_KEY") or "sk-bench")
 
 -- No response() hook on purpose: defining one makes wrk call into Lua for every
