@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import ShepherdCore
+import ShepherdProviders
 
 /// Chat Completions against any OpenAI-compatible endpoint: a Shepherd gateway, a provider
 /// or a relay. Errors are ``ShepherdError``s; a request past `configuration.timeout`, or
@@ -144,18 +145,12 @@ public struct ShepherdClient: ChatCompleting, CustomStringConvertible {
         _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
         do {
-            return try await withThrowingTaskGroup(of: Value?.self) { group in
-                group.addTask { try await operation() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else {
-                    throw ShepherdError(.timeout, "No complete answer within \(timeout); the request was cancelled.")
-                }
-                return value
+            // An event-loop timer, not a racing `Task.sleep`: a cancelled sleeper would hold
+            // its task until the timeout passed (see DeadlineRace).
+            guard let value = try await DeadlineRace.run(until: .now.advanced(by: timeout), operation) else {
+                throw ShepherdError(.timeout, "No complete answer within \(timeout); the request was cancelled.")
             }
+            return value
         } catch {
             throw transportError(error)
         }

@@ -124,18 +124,10 @@ enum FirstBytes {
     static func within(
         _ deadline: ContinuousClock.Instant, target: Target, _ operation: @escaping @Sendable () async throws -> (StreamRelay, ByteBuffer)
     ) async throws -> (StreamRelay, ByteBuffer) {
-        try await withThrowingTaskGroup(of: (StreamRelay, ByteBuffer)?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(until: deadline, clock: .continuous)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let result = first else {
-                throw UpstreamFailure(provider: target.provider, model: target.model, kind: .timeout, message: "no stream bytes before the attempt's deadline")
-            }
-            return result
+        guard let result = try await DeadlineRace.run(until: deadline, operation) else {
+            throw UpstreamFailure(provider: target.provider, model: target.model, kind: .timeout, message: "no stream bytes before the attempt's deadline")
         }
+        return result
     }
 }
 
