@@ -135,18 +135,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
 
     /// The document as text; invalid UTF-8 is refused rather than silently repaired.
     private func readDocument() throws -> String {
-        let data: Data
-        if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: file) else {
-                throw CommandFailure("cannot read '\(file)'")
-            }
-            data = contents
-        }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw CommandFailure("'\(file)' is not valid UTF-8")
-        }
+        let text = try InputFile.text(file)
         guard !text.isEmpty else { throw CommandFailure("'\(file)' is empty; there is nothing to analyze") }
         return text
     }

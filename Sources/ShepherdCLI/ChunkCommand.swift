@@ -74,19 +74,7 @@ struct ChunkCommand: AsyncParsableCommand {
     /// The file as text. Invalid UTF-8 is refused rather than repaired, because repairing it
     /// would shift the byte offsets the chunks report away from the file's.
     private func read(_ file: String) throws -> String {
-        let data: Data
-        if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: file) else {
-                throw CommandFailure("cannot read '\(file)'")
-            }
-            data = contents
-        }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw CommandFailure("'\(file)' is not valid UTF-8")
-        }
-        return text
+        try InputFile.text(file)
     }
 
     private static func usageFailure(_ message: String) -> Never {

@@ -39,16 +39,7 @@ struct TokensCommand: AsyncParsableCommand {
         }
 
         func read(_ file: String) throws -> String {
-            let data: Data
-            if file == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                guard let contents = FileManager.default.contents(atPath: file) else {
-                    throw CommandFailure("cannot read '\(file)'")
-                }
-                data = contents
-            }
-            return String(decoding: data, as: UTF8.self)
+            String(decoding: try InputFile.data(file), as: UTF8.self)
         }
     }
 

@@ -72,9 +72,9 @@ public struct GatewayApplication: Sendable {
         let accounting = Accounting(writer: ledgerWriter, store: self.ledger, costs: costs, traffic: traffic)
         let board = ResilienceBoard(config: config, now: now)
         self.board = board
-        let pickers = Dictionary(uniqueKeysWithValues: config.models.map { ($0.name, TargetPicker(targets: $0.targets)) })
         proxy = ChatProxy(
-            config: config, providers: providers, pickers: pickers,
+            config: config, providers: providers,
+            engine: RoutingEngine(config: config, board: board, rollouts: rollouts) { costs.cost(of: $0, at: $1) },
             authenticator: KeyAuthenticator(store: config.server.auth == .keys ? store : nil),
             drain: drain, costs: costs, board: board,
             accounting: accounting,

@@ -26,6 +26,15 @@ public struct GatewayConfig: Sendable {
 
     public func provider(named name: String) -> ProviderConfig? { providers.first { $0.name == name } }
     public func model(named name: String) -> ModelConfig? { models.first { $0.name == name } }
+
+    /// A request's total deadline: the model's `retry.deadline_s`, else twice the longest
+    /// timeout among the providers it (and its fallbacks) may use.
+    public func requestDeadline(for model: ModelConfig) -> Duration {
+        if let seconds = model.retry.deadlineSeconds { return .milliseconds(Int64(seconds * 1000)) }
+        let names = Set(([model] + model.fallbacks.compactMap { self.model(named: $0) }).flatMap { $0.targets.map(\.provider) })
+        let longest = providers.filter { names.contains($0.name) }.map(\.timeoutSeconds).max() ?? 120
+        return .milliseconds(Int64(longest * 2000))
+    }
 }
 
 public struct ServerConfig: Sendable {

@@ -18,11 +18,11 @@ extension GatewayConfig {
     }
 
     /// How long a budget reservation outlives its request at most: twice the longest request
-    /// deadline of any model (its `retry.deadline_s`, else twice the longest provider timeout,
-    /// as the router computes it), and never less than ``BudgetReservation/defaultLifetime``.
+    /// deadline of any model (``requestDeadline(for:)``, the router's own), and never less
+    /// than ``BudgetReservation/defaultLifetime``.
     public var reservationLifetime: TimeInterval {
-        let longestTimeout = providers.map(\.timeoutSeconds).max() ?? 120
-        let longestDeadline = models.map { $0.retry.deadlineSeconds ?? longestTimeout * 2 }.max() ?? longestTimeout * 2
-        return max(BudgetReservation.defaultLifetime, longestDeadline * 2)
+        let longestDeadline = models.map { requestDeadline(for: $0) }.max() ?? .seconds(240)
+        let (seconds, attoseconds) = longestDeadline.components
+        return max(BudgetReservation.defaultLifetime, (Double(seconds) + Double(attoseconds) / 1e18) * 2)
     }
 }

@@ -35,13 +35,9 @@ public struct RoutingEngine: Sendable {
         return [chosen] + rest.sorted { $0.weight > $1.weight }
     }
 
-    /// A request's total deadline: the model's `retry.deadline_seconds`, else twice the
-    /// longest timeout among the providers it (and its fallbacks) may use.
+    /// A request's total deadline (``GatewayConfig/requestDeadline(for:)``).
     public func deadline(for model: ModelConfig) -> Duration {
-        if let seconds = model.retry.deadlineSeconds { return .milliseconds(Int64(seconds * 1000)) }
-        let names = Set(([model] + model.fallbacks.compactMap { config.model(named: $0) }).flatMap { $0.targets.map(\.provider) })
-        let longest = config.providers.filter { names.contains($0.name) }.map(\.timeoutSeconds).max() ?? 120
-        return .milliseconds(Int64(longest * 2000))
+        config.requestDeadline(for: model)
     }
 
     /// Runs the attempts of one request.

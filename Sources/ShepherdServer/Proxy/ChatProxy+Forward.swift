@@ -11,8 +11,6 @@ extension ChatProxy {
     /// retries with backoff and deadline, fallbacks, rollout recording); this file only
     /// says how one attempt is made over HTTP and how its failures read.
     func forward(_ plan: ForwardPlan, attempts: inout AttemptLog) async throws -> ProxiedResponse {
-        let costs = self.costs
-        let engine = RoutingEngine(config: config, pickers: pickers, board: board, rollouts: rollouts) { costs.cost(of: $0, at: $1) }
         var trail = AttemptTrail()
         defer { attempts.replay(trail) }
         do {

@@ -12,7 +12,8 @@ import ShepherdRouting
 struct ChatProxy: Sendable {
     let config: GatewayConfig
     let providers: [String: any ChatProvider]
-    let pickers: [String: TargetPicker]
+    /// The attempt loop shared with the SDK; made once, with the gateway.
+    let engine: RoutingEngine
     let authenticator: KeyAuthenticator
     let drain: DrainState
     let costs: CostCalculator
@@ -69,7 +70,7 @@ struct ChatProxy: Sendable {
             let shadow = self.shadow
             let plan = ForwardPlan(
                 inbound: inbound, model: sized.model, requiredTokens: sized.requiredTokens, stickyKey: stickyKey,
-                rolloutOrder: rollout.map { Self.rolloutOrder($0, model: sized.model) },
+                rolloutOrder: rollout.map { RoutingEngine.rolloutOrder($0, model: sized.model) },
                 requestID: requestID, promptTokens: promptTokens, started: started, logger: logger,
                 streamFinished: { end in
                     // A stream ends after the handler has returned, outside its task.
@@ -149,14 +150,6 @@ struct ChatProxy: Sendable {
 
     static func limitDescription(_ key: VirtualKey) -> String {
         [key.rpm.map { "\($0) requests/min" }, key.tpm.map { "\($0) tokens/min" }].compactMap { $0 }.joined(separator: " / ")
-    }
-
-    /// The rollout's chosen side first, then the model's other targets as fallbacks, never
-    /// the side a rollback (or completion) has taken out.
-    static func rolloutOrder(_ decision: RolloutBoard.Decision, model: ModelConfig) -> [Target] {
-        let chosen = model.targets.first { $0.ref == decision.target } ?? Target(provider: decision.target.provider, model: decision.target.model)
-        let rest = model.targets.filter { $0.ref != decision.target && $0.ref != decision.excluded }
-        return [chosen] + rest.sorted { $0.weight > $1.weight }
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Int {
