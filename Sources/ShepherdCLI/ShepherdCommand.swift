@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import ShepherdCore
 
-@main
 struct ShepherdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shepherd",

@@ -75,7 +75,7 @@ start_shepherd() {
   SHEPHERD_PORT=$(python3 "$HERE/helpers.py" free-port)
   cat >"$dir/shepherd.yaml" <<EOF
 server: { host: 127.0.0.1, port: $SHEPHERD_PORT, auth: none }
-storage: sqlite://bench.db
+storage: ${BENCH_STORAGE:-sqlite://bench.db}
 providers:
   upstream: { kind: openai, base_url: $UPSTREAM_URL/v1, api_key: env:BENCH_UPSTREAM_KEY }
   streaming: { kind: openai, base_url: $UPSTREAM_URL/sse/v1, api_key: env:BENCH_UPSTREAM_KEY }

@@ -24,6 +24,15 @@ public protocol LedgerStore: Sendable {
     func spend(keyID: String) async throws -> KeySpend
 }
 
+/// A store that can also commit on the calling thread, blocking it for the commit (SQLite:
+/// a local file, tens of microseconds). ``LedgerWriter`` uses it for a row that arrives while
+/// nothing else is being written, where waking a writer thread and being woken back would cost
+/// more than the commit itself.
+public protocol SynchronousLedgerAppending: LedgerStore {
+    /// ``LedgerStore/append(_:)``'s contract, done before returning.
+    func appendNow(_ records: [UsageRecord]) throws
+}
+
 /// Money set aside on a key for one request in flight. It stops counting against the budget at
 /// `expiresAt`, which is later than any request can run (``BudgetReservation/defaultLifetime``
 /// or ``ShepherdCore/GatewayConfig/reservationLifetime``); an expired reservation can still be

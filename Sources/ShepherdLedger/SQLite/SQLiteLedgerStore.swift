@@ -4,7 +4,7 @@ import GRDB
 /// The ledger in SQLite: WAL with `synchronous = NORMAL`, so a committed row survives the
 /// gateway being killed (only a power cut can lose the last transactions). Can share the key
 /// store's database file.
-public final class SQLiteLedgerStore: LedgerStore {
+public final class SQLiteLedgerStore: SynchronousLedgerAppending {
     private let database: DatabasePool
     let clock: ReservationClock
 
@@ -24,12 +24,21 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func append(_ records: [UsageRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await database.writeWithoutTransaction { db in
-            try db.inTransaction(.immediate) {
-                let statement = try db.cachedStatement(sql: Self.insertSQL)
-                for record in records { try statement.execute(arguments: Self.arguments(record)) }
-                return .commit
-            }
+        try await database.writeWithoutTransaction { db in try Self.insert(records, into: db) }
+    }
+
+    /// The writer queue's `sync` runs the commit on the caller's thread when no other write
+    /// holds it, so a lone row costs no thread hop (see ``LedgerWriter``).
+    public func appendNow(_ records: [UsageRecord]) throws {
+        guard !records.isEmpty else { return }
+        try database.writeWithoutTransaction { db in try Self.insert(records, into: db) }
+    }
+
+    private static func insert(_ records: [UsageRecord], into db: Database) throws {
+        try db.inTransaction(.immediate) {
+            let statement = try db.cachedStatement(sql: Self.insertSQL)
+            for record in records { try statement.execute(arguments: Self.arguments(record)) }
+            return .commit
         }
     }
 

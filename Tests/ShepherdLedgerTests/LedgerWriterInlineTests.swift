@@ -1,0 +1,166 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+@testable import ShepherdLedger
+
+/// The writer's inline path: a lone row committed on the caller's thread, everything else
+/// batched, and never two commits at once.
+@Suite("Ledger writer (inline commits)")
+struct LedgerWriterInlineTests {
+    func withWriter(_ store: any LedgerStore, _ body: (LedgerWriter) async throws -> Void) async throws {
+        let writer = LedgerWriter(store: store, maxBatch: 64)
+        let group = ServiceGroup(services: [writer], logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            while !writer.isRunning { try await Task.sleep(for: .milliseconds(1)) }
+            try await body(writer)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test("rows that arrive one at a time are committed inline, each durable on return")
+    func sequentialRowsInline() async throws {
+        try await withTemporaryDatabase { path in
+            let store = InlineCountingStore(try SQLiteLedgerStore(path: path))
+            try await withWriter(store) { writer in
+                for index in 0..<25 { try await writer.record(record("seq\(index)")) }
+                #expect(store.inlineCommits == 25)
+                #expect(store.batchSizes.isEmpty)
+            }
+            #expect(try await store.usage(since: nil, groupBy: []).first?.requests == 25)
+        }
+    }
+
+    @Test("rows that arrive during an inline commit are batched after it, one commit at a time")
+    func concurrentRowsBatchedBehindInline() async throws {
+        try await withTemporaryDatabase { path in
+            let store = InlineCountingStore(try SQLiteLedgerStore(path: path), inlineDelay: .milliseconds(30))
+            try await withWriter(store) { writer in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<200 { group.addTask { try await writer.record(record("c\(index)")) } }
+                    try await group.waitForAll()
+                }
+            }
+            #expect(store.maxConcurrentCommits == 1)
+            #expect(store.inlineCommits >= 1)
+            #expect(store.inlineCommits + store.batchSizes.reduce(0, +) == 200)
+            #expect(store.batchSizes.count < 100, "batches: \(store.batchSizes)")
+            #expect(try await store.usage(since: nil, groupBy: []).first?.requests == 200)
+        }
+    }
+
+    @Test("an inline commit that fails hands the row to the batched path, which lands it")
+    func inlineFailureFallsBack() async throws {
+        try await withTemporaryDatabase { path in
+            let store = InlineCountingStore(try SQLiteLedgerStore(path: path), inlineFailures: 1)
+            try await withWriter(store) { writer in
+                try await writer.record(record("retried"))
+                try await writer.record(record("inline"))
+            }
+            #expect(store.batchSizes == [1])
+            #expect(store.inlineCommits == 1)
+            #expect(try await store.usage(since: nil, groupBy: []).first?.requests == 2)
+        }
+    }
+
+    @Test("shutdown while an inline commit runs still flushes the rows queued behind it")
+    func shutdownDuringInline() async throws {
+        try await withTemporaryDatabase { path in
+            let store = InlineCountingStore(try SQLiteLedgerStore(path: path), inlineDelay: .milliseconds(50))
+            let writer = LedgerWriter(store: store)
+            let group = ServiceGroup(services: [writer], logger: Logger(label: "test"))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                while !writer.isRunning { try await Task.sleep(for: .milliseconds(1)) }
+                let inline = Task { try await writer.record(record("first")) }
+                while store.inlineStarted == 0 { try await Task.sleep(for: .milliseconds(1)) }
+                let queued = (0..<10).map { index in Task { try await writer.record(record("q\(index)")) } }
+                while writer.queuedRows < 10 { try await Task.sleep(for: .milliseconds(1)) }
+                await group.triggerGracefulShutdown()
+                try await inline.value
+                for task in queued { try await task.value }
+                try await tasks.waitForAll()
+            }
+            #expect(store.maxConcurrentCommits == 1)
+            #expect(try await store.usage(since: nil, groupBy: []).first?.requests == 11)
+        }
+    }
+}
+
+/// A SQLite store that counts inline and batched commits, can make inline commits slow (a
+/// blocking sleep, as a real commit blocks) or fail, and records how many commits overlapped.
+final class InlineCountingStore: SynchronousLedgerAppending {
+    struct InlineFailure: Error {}
+    private struct Counts {
+        var inline = 0
+        var inlineStarted = 0
+        var batches: [Int] = []
+        var running = 0
+        var maxRunning = 0
+        var failuresLeft = 0
+    }
+
+    let inner: SQLiteLedgerStore
+    let inlineDelay: Duration
+    private let counts = Mutex(Counts())
+
+    init(_ inner: SQLiteLedgerStore, inlineDelay: Duration = .zero, inlineFailures: Int = 0) {
+        self.inner = inner
+        self.inlineDelay = inlineDelay
+        counts.withLock { $0.failuresLeft = inlineFailures }
+    }
+
+    var inlineCommits: Int { counts.withLock { $0.inline } }
+    var inlineStarted: Int { counts.withLock { $0.inlineStarted } }
+    var batchSizes: [Int] { counts.withLock { $0.batches } }
+    var maxConcurrentCommits: Int { counts.withLock { $0.maxRunning } }
+
+    private func begin() {
+        counts.withLock {
+            $0.running += 1
+            $0.maxRunning = max($0.maxRunning, $0.running)
+        }
+    }
+
+    private func end() { counts.withLock { $0.running -= 1 } }
+
+    func appendNow(_ records: [UsageRecord]) throws {
+        begin()
+        defer { end() }
+        let fails = counts.withLock { counts -> Bool in
+            counts.inlineStarted += 1
+            guard counts.failuresLeft > 0 else { return false }
+            counts.failuresLeft -= 1
+            return true
+        }
+        if fails { throw InlineFailure() }
+        if inlineDelay > .zero { Thread.sleep(forTimeInterval: Double(inlineDelay.components.seconds) + Double(inlineDelay.components.attoseconds) / 1e18) }
+        try inner.appendNow(records)
+        counts.withLock { $0.inline += 1 }
+    }
+
+    func append(_ records: [UsageRecord]) async throws {
+        begin()
+        defer { end() }
+        try await inner.append(records)
+        counts.withLock { $0.batches.append(records.count) }
+    }
+
+    func usage(since: Date?, groupBy: [UsageGrouping]) async throws -> [UsageSummaryRow] {
+        try await inner.usage(since: since, groupBy: groupBy)
+    }
+
+    func reserve(keyID: String, amount: Decimal, limit: Decimal) async throws -> BudgetReservation? {
+        try await inner.reserve(keyID: keyID, amount: amount, limit: limit)
+    }
+
+    func settle(_ reservation: BudgetReservation, actual: Decimal) async throws {
+        try await inner.settle(reservation, actual: actual)
+    }
+
+    func spend(keyID: String) async throws -> KeySpend { try await inner.spend(keyID: keyID) }
+}
