@@ -42,7 +42,10 @@ let package = Package(
         .target(
             name: "ShepherdTokenizer",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-            resources: [.copy("Resources")]
+            resources: [.copy("Resources")],
+            // Optimized in debug builds too: unoptimized BPE made the tokenizer tests take 30 s
+            // of both cores, starving every other test of the task pool for that long.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // Upstream providers (openai, mock) over AsyncHTTPClient.
         .target(

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -70,7 +71,9 @@ struct LedgerWriterInlineTests {
     @Test("shutdown while an inline commit runs still flushes the rows queued behind it")
     func shutdownDuringInline() async throws {
         try await withTemporaryDatabase { path in
-            let store = InlineCountingStore(try SQLiteLedgerStore(path: path), inlineDelay: .milliseconds(50))
+            // The inline commit is held until the rows behind it have queued and shutdown has begun.
+            let gate = DispatchSemaphore(value: 0)
+            let store = InlineCountingStore(try SQLiteLedgerStore(path: path), gate: gate)
             let writer = LedgerWriter(store: store)
             let group = ServiceGroup(services: [writer], logger: Logger(label: "test"))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -81,6 +84,7 @@ struct LedgerWriterInlineTests {
                 let queued = (0..<10).map { index in Task { try await writer.record(record("q\(index)")) } }
                 while writer.queuedRows < 10 { try await Task.sleep(for: .milliseconds(1)) }
                 await group.triggerGracefulShutdown()
+                gate.signal()
                 try await inline.value
                 for task in queued { try await task.value }
                 try await tasks.waitForAll()
@@ -106,11 +110,14 @@ final class InlineCountingStore: SynchronousLedgerAppending {
 
     let inner: SQLiteLedgerStore
     let inlineDelay: Duration
+    /// When set, each inline commit waits for a signal (as a commit blocks its thread).
+    let gate: DispatchSemaphore?
     private let counts = Mutex(Counts())
 
-    init(_ inner: SQLiteLedgerStore, inlineDelay: Duration = .zero, inlineFailures: Int = 0) {
+    init(_ inner: SQLiteLedgerStore, inlineDelay: Duration = .zero, inlineFailures: Int = 0, gate: DispatchSemaphore? = nil) {
         self.inner = inner
         self.inlineDelay = inlineDelay
+        self.gate = gate
         counts.withLock { $0.failuresLeft = inlineFailures }
     }
 
@@ -138,6 +145,7 @@ final class InlineCountingStore: SynchronousLedgerAppending {
             return true
         }
         if fails { throw InlineFailure() }
+        gate?.wait()
         if inlineDelay > .zero { Thread.sleep(forTimeInterval: Double(inlineDelay.components.seconds) + Double(inlineDelay.components.attoseconds) / 1e18) }
         try inner.appendNow(records)
         counts.withLock { $0.inline += 1 }
