@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ShepherdCore
 
+@main
 struct ShepherdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shepherd",
