@@ -117,18 +117,22 @@ public enum ContentPart: Codable, Sendable {
     private static func checkMediaURL(
         _ url: String, key: CodingKeys, in container: KeyedDecodingContainer<CodingKeys>, dataPrefix: String
     ) throws {
-        let lower = url.prefix(8).lowercased()
-        if lower.hasPrefix("https://") || lower.hasPrefix("http://") { return }
+        if acceptsMediaURL(url, dataPrefix: dataPrefix) { return }
         if url.hasPrefix("data:") {
-            guard let uri = DataURI(url), uri.mimeType.hasPrefix(String(dataPrefix.dropFirst(5))) else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: key, in: container,
-                    debugDescription: "\(key.rawValue).url must be a base64 data URI starting with '\(dataPrefix)'")
-            }
-            return
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: container,
+                debugDescription: "\(key.rawValue).url must be a base64 data URI starting with '\(dataPrefix)'")
         }
         throw DecodingError.dataCorruptedError(
             forKey: key, in: container, debugDescription: "\(key.rawValue).url must be an http(s) URL or a data: URI")
+    }
+
+    /// An http(s) URL, or a base64 `data:` URI whose type starts as `dataPrefix` says.
+    static func acceptsMediaURL(_ url: String, dataPrefix: String) -> Bool {
+        let lower = url.prefix(8).lowercased()
+        if lower.hasPrefix("https://") || lower.hasPrefix("http://") { return true }
+        guard url.hasPrefix("data:"), let uri = DataURI(url) else { return false }
+        return uri.mimeType.hasPrefix(String(dataPrefix.dropFirst(5)))
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -19,7 +19,9 @@ public struct InboundChatRequest: Sendable {
             throw GatewayError(.invalidRequest, "We could not parse the JSON body of your request: \(error.description).")
         }
         do {
-            typed = try Self.decoder.decode(ChatCompletionRequest.self, from: Data(body))
+            // The byte reader takes the documents it fully understands; JSONDecoder the rest,
+            // and words every error.
+            typed = try ChatRequestReader.read(body, layout: layout) ?? Self.decoder.decode(ChatCompletionRequest.self, from: Data(body))
         } catch let error as DecodingError {
             throw Self.describe(error)
         } catch {
