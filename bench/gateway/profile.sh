@@ -5,13 +5,13 @@
 # per request, and writes the perf data and a demangled `perf report --children` beside them.
 #
 #   bench/gateway/profile.sh --shepherd BIN [--connections 32] [--duration 10] [--no-perf]
-#                            [--model bench] [--out DIR] [--env NAME=VALUE ...]
+#                            [--model bench] [--scenario chat|chat-image] [--out DIR] [--env NAME=VALUE ...]
 #
 # --no-perf measures CPU per request without the profiler (perf itself costs a few percent).
 # Everything listens on 127.0.0.1; the servers stop when the script ends.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-BIN=""; CONNS=32; DURATION=10; PERF=1; MODEL=bench; OUT=""; EXTRA_ENV=()
+BIN=""; CONNS=32; DURATION=10; PERF=1; MODEL=bench; SCENARIO=chat; OUT=""; EXTRA_ENV=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --shepherd) BIN="$2"; shift 2 ;;
@@ -19,6 +19,7 @@ while [[ $# -gt 0 ]]; do
     --duration) DURATION="$2"; shift 2 ;;
     --no-perf) PERF=0; shift ;;
     --model) MODEL="$2"; shift 2 ;;
+    --scenario) SCENARIO="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --env) EXTRA_ENV+=("$2"); shift 2 ;;
     -h|--help) sed -n 2,10p "$0"; exit 0 ;;
@@ -32,10 +33,15 @@ mkdir -p "$OUT"
 command -v wrk >/dev/null || die "wrk is missing (apt-get install wrk)"
 [[ $PERF == 0 ]] || command -v perf >/dev/null || die "perf is missing (apt-get install linux-perf), or pass --no-perf"
 
-start_upstream "$HERE/scenarios/chat"
+start_upstream "$HERE/scenarios/$SCENARIO"
 start_shepherd "$BIN" "${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"}"
 BODY="$TMP/request.json"
-sed "s/\"model\": *\"[^\"]*\"/\"model\": \"$MODEL\"/" "$HERE/scenarios/chat/request.json" >"$BODY"
+REQUEST="$HERE/scenarios/$SCENARIO/request.json"
+if [[ -f "$HERE/scenarios/$SCENARIO/make_request.py" ]]; then
+  REQUEST="$TMP/scenario-request.json"
+  python3 "$HERE/scenarios/$SCENARIO/make_request.py" "$REQUEST"
+fi
+sed "s/\"model\": *\"[^\"]*\"/\"model\": \"$MODEL\"/" "$REQUEST" >"$BODY"
 THREADS=$(( CONNS < 2 ? CONNS : 2 ))
 load() {
   BENCH_BODY_FILE="$BODY" timeout $(( $1 + 60 )) wrk -t "$THREADS" -c "$CONNS" -d "${1}s" --timeout 30s \

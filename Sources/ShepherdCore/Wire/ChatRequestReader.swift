@@ -164,11 +164,11 @@ struct ChatRequestReader {
     private mutating func string() throws(Unsure) -> String {
         guard consume(UInt8(ascii: "\"")) else { throw Unsure() }
         let start = index
-        while index < end, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
-        guard index < end else { throw Unsure() }
-        if bytes[index] == UInt8(ascii: "\"") {
+        guard let quote = bytes.firstIndex(of: UInt8(ascii: "\""), from: index, to: end) else { throw Unsure() }
+        index = bytes.firstIndex(of: UInt8(ascii: "\\"), from: index, to: quote) ?? quote
+        if index == quote {
             index += 1
-            guard let text = String(validating: bytes[start..<(index - 1)], as: UTF8.self) else { throw Unsure() }
+            guard let text = String(validating: bytes[start..<quote], as: UTF8.self) else { throw Unsure() }
             return text
         }
         var raw = Array(bytes[start..<index])

@@ -4,11 +4,22 @@ import ShepherdCore
 /// Reads what sizing needs from media headers (image dimensions, audio length) without
 /// decoding the media, and estimates where a header says nothing.
 enum MediaProbe {
+    /// The bytes of at most the first `characters` of a base64 text (cut on UTF-8, which is
+    /// O(1) on a Substring, where a Character prefix walks grapheme clusters).
+    private static func decodedPrefix(of base64: Substring, characters: Int) -> [UInt8]? {
+        let cut = String(Substring(base64.utf8.prefix(characters - characters % 4)))
+        return Data(base64Encoded: cut.paddedBase64).map { [UInt8]($0) }
+    }
+
     /// Width and height of a PNG, GIF, JPEG or WebP given as a base64 data URI.
     static func imageSize(dataURI: String) -> (Int, Int)? {
-        guard let uri = DataURI(dataURI) else { return nil }
-        // Headers sit in the first bytes; JPEG's SOF marker may come later, so take 64 KB.
-        guard let bytes = Data(base64Encoded: String(uri.base64.prefix(87_384)).paddedBase64) .map({ [UInt8]($0) }) else { return nil }
+        guard let uri = DataURI(dataURI), var bytes = decodedPrefix(of: uri.base64, characters: 64) else { return nil }
+        // PNG, GIF and WebP say their size in the first bytes; JPEG's SOF marker may come
+        // later, so for JPEG take 64 KB. Never the whole image: it can be megabytes.
+        if bytes.count >= 2, bytes[0] == 0xFF, bytes[1] == 0xD8 {
+            guard let longer = decodedPrefix(of: uri.base64, characters: 87_384) else { return nil }
+            bytes = longer
+        }
         if bytes.count >= 24, bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) {
             return (Int(be32(bytes, 16)), Int(be32(bytes, 20)))
         }
