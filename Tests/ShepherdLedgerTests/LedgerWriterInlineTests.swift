@@ -11,23 +11,11 @@ import Testing
 /// batched, and never two commits at once.
 @Suite("Ledger writer (inline commits)")
 struct LedgerWriterInlineTests {
-    func withWriter(_ store: any LedgerStore, _ body: (LedgerWriter) async throws -> Void) async throws {
-        let writer = LedgerWriter(store: store, maxBatch: 64)
-        let group = ServiceGroup(services: [writer], logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            while !writer.isRunning { try await Task.sleep(for: .milliseconds(1)) }
-            try await body(writer)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
-    }
-
     @Test("rows that arrive one at a time are committed inline, each durable on return")
     func sequentialRowsInline() async throws {
         try await withTemporaryDatabase { path in
             let store = InlineCountingStore(try SQLiteLedgerStore(path: path))
-            try await withWriter(store) { writer in
+            try await withWriter(store, maxBatch: 64) { writer in
                 for index in 0..<25 { try await writer.record(record("seq\(index)")) }
                 #expect(store.inlineCommits == 25)
                 #expect(store.batchSizes.isEmpty)
@@ -40,7 +28,7 @@ struct LedgerWriterInlineTests {
     func concurrentRowsBatchedBehindInline() async throws {
         try await withTemporaryDatabase { path in
             let store = InlineCountingStore(try SQLiteLedgerStore(path: path), inlineDelay: .milliseconds(30))
-            try await withWriter(store) { writer in
+            try await withWriter(store, maxBatch: 64) { writer in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for index in 0..<200 { group.addTask { try await writer.record(record("c\(index)")) } }
                     try await group.waitForAll()
@@ -58,7 +46,7 @@ struct LedgerWriterInlineTests {
     func inlineFailureFallsBack() async throws {
         try await withTemporaryDatabase { path in
             let store = InlineCountingStore(try SQLiteLedgerStore(path: path), inlineFailures: 1)
-            try await withWriter(store) { writer in
+            try await withWriter(store, maxBatch: 64) { writer in
                 try await writer.record(record("retried"))
                 try await writer.record(record("inline"))
             }

@@ -8,20 +8,6 @@ import Testing
 
 @Suite("Ledger writer (group commit)")
 struct LedgerWriterTests {
-    /// Runs the writer as a service while `body` runs, then shuts it down gracefully.
-    func withWriter(_ store: any LedgerStore, maxBatch: Int = 512, _ body: (LedgerWriter) async throws -> Void) async throws {
-        let writer = LedgerWriter(store: store, maxBatch: maxBatch)
-        let group = ServiceGroup(services: [writer], logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            // Wait for run() to start, so the rows below take the batching path, not the direct one.
-            while !writer.isRunning { try await Task.sleep(for: .milliseconds(1)) }
-            try await body(writer)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
-    }
-
     @Test("many concurrent records share few transactions, and every row lands")
     func batching() async throws {
         try await withTemporaryDatabase { path in

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -143,4 +145,18 @@ func checkReservationExpiry(_ first: any LedgerStore, _ second: any LedgerStore,
     try await second.settle(last, actual: decimal("0.7"))
     #expect(try await second.spend(keyID: keyID) == KeySpend(spentUSD: decimal("1"), reservedUSD: 0))
     #expect(try await first.reserve(keyID: keyID, amount: decimal("0.000001"), limit: limit) == nil)
+}
+
+/// Runs a writer as a service while `body` runs, then shuts it down gracefully.
+func withWriter(_ store: any LedgerStore, maxBatch: Int = 512, _ body: (LedgerWriter) async throws -> Void) async throws {
+    let writer = LedgerWriter(store: store, maxBatch: maxBatch)
+    let group = ServiceGroup(services: [writer], logger: Logger(label: "test"))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        // Wait for run() to start, so the rows below take the batching path, not the direct one.
+        while !writer.isRunning { try await Task.sleep(for: .milliseconds(1)) }
+        try await body(writer)
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
 }
