@@ -122,6 +122,7 @@ public struct GatewayApplication: Sendable {
     {
         var app = Application(
             router: buildRouter(),
+            server: .eventLoopBoundHTTP1(),
             configuration: .init(address: .hostname(host ?? config.server.host, port: port ?? config.server.port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)

@@ -54,7 +54,7 @@ public final class MockProvider: ChatProvider {
         // the usage chunk and hides it from clients that did not ask.
         let includeUsage = true
         return SSEByteStream { continuation in
-            let task = Task {
+            let task = Task(executorPreference: PreferredExecutor.current) {
                 do {
                     for (index, chunk) in answer.chunks(id: id, created: created, model: model, includeUsage: includeUsage).enumerated() {
                         if pace > 0, index > 0 { try await Task.sleep(for: .milliseconds(pace)) }

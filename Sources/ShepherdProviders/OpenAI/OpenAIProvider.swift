@@ -10,17 +10,21 @@ import ShepherdCore
 public struct OpenAIProvider: ChatProvider {
     public let name: String
     private let endpoint: String
+    /// The endpoint parsed once, for the whole-answer path.
+    private let endpointURL: URL?
     private let authorization: String?
     private let http: UpstreamHTTP
 
     public init(config: ProviderConfig, client: HTTPClient) {
         self.name = config.name
         self.endpoint = (config.baseURL ?? "") + "/chat/completions"
+        self.endpointURL = URL(string: endpoint)
         self.authorization = config.apiKey.map { "Bearer \($0.value)" }
         self.http = UpstreamHTTP(provider: config.name, client: client, redactor: Redactor(secrets: [config.apiKey?.value].compactMap { $0 }))
     }
 
     public func complete(_ call: UpstreamCall) async throws -> UpstreamReply {
+        guard call.request.isStream else { return try await completeWhole(call) }
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -39,11 +43,34 @@ public struct OpenAIProvider: ChatProvider {
         return .complete(body: body, usage: Self.usage(in: body))
     }
 
+    /// A non-stream call: the answer is wanted whole, so it goes through the client's
+    /// collecting path, pinned to the caller's event loop.
+    private func completeWhole(_ call: UpstreamCall) async throws -> UpstreamReply {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(6)
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: "application/json")
+        headers.add(name: "User-Agent", value: "shepherd")
+        headers.add(name: "X-Request-ID", value: call.requestID)
+        if let authorization { headers.add(name: "Authorization", value: authorization) }
+        let body = ByteBuffer(bytes: call.request.body(forUpstreamModel: call.target.model))
+        let request: HTTPClient.Request
+        do {
+            request = try endpointURL.map { try HTTPClient.Request(url: $0, method: .POST, headers: headers, body: .byteBuffer(body)) }
+                ?? HTTPClient.Request(url: endpoint, method: .POST, headers: headers, body: .byteBuffer(body))
+        } catch {
+            throw http.failure(for: error, model: call.target.model)
+        }
+        let response = try await http.sendCollecting(request, call: call, errorMessage: Self.errorMessage(in:))
+        let answer = response.body ?? ByteBuffer()
+        return .complete(body: answer, usage: Self.usage(in: answer))
+    }
+
     /// Hands the upstream's body chunks to the caller as they arrive, untranslated.
     private func relay(_ body: HTTPClientResponse.Body, model: String) -> SSEByteStream {
         let (stream, continuation) = SSEByteStream.makeStream(bufferingPolicy: .unbounded)
         let http = self.http
-        let task = Task {
+        let task = Task(executorPreference: PreferredExecutor.current) {
             do {
                 for try await chunk in body { continuation.yield(chunk) }
                 continuation.finish()

@@ -16,7 +16,7 @@ public enum DeadlineRace {
     public static func run<Value: Sendable>(
         until deadline: ContinuousClock.Instant, _ operation: @escaping @Sendable () async throws -> Value
     ) async throws -> Value? {
-        let work = Task { try await operation() }
+        let work = Task(executorPreference: PreferredExecutor.current) { try await operation() }
         let fired = Fired()
         let remaining = ContinuousClock.now.duration(to: deadline)
         let (seconds, attoseconds) = remaining.components

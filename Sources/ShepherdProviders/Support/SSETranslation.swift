@@ -22,7 +22,7 @@ enum SSETranslation {
         mapError: @escaping @Sendable (any Error) -> any Error = { $0 }
     ) -> SSEByteStream where Source.Element == ByteBuffer {
         let (stream, continuation) = SSEByteStream.makeStream(bufferingPolicy: .unbounded)
-        let task = Task {
+        let task = Task(executorPreference: PreferredExecutor.current) {
             var translator = translator
             var parser = SSEEventParser()
             do {

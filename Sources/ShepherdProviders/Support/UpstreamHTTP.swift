@@ -14,6 +14,15 @@ struct UpstreamHTTP: Sendable {
     let redactor: Redactor
     /// Upper bound on a non-streamed answer held in memory.
     let maxResponseBytes = 256 * 1024 * 1024
+    /// The client's event loops, to tell whether a caller runs on one of them.
+    let clientLoops: Set<ObjectIdentifier>
+
+    init(provider: String, client: HTTPClient, redactor: Redactor) {
+        self.provider = provider
+        self.client = client
+        self.redactor = redactor
+        self.clientLoops = Set(client.eventLoopGroup.makeIterator().map { ObjectIdentifier($0) })
+    }
 
     /// Sends `request`; a non-2xx answer throws, with `errorMessage` reading the provider's
     /// own error body.
@@ -84,7 +93,7 @@ struct UpstreamHTTP: Sendable {
         })
     }
 
-    private static func prefix(of body: ByteBuffer) -> String? {
+    static func prefix(of body: ByteBuffer) -> String? {
         let text = String(decoding: body.readableBytesView.prefix(300), as: UTF8.self)
         return text.isEmpty ? nil : text
     }

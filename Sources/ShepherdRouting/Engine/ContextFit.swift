@@ -27,15 +27,21 @@ public struct ContextFit: Sendable {
         return required <= window
     }
 
+    /// Whether ``check(_:bodyBytes:model:)`` will count the prompt's tokens (CPU work, and
+    /// the first time a vocabulary load), rather than settle it by the body's size alone.
+    public func mustCount(_ request: ChatCompletionRequest, bodyBytes: Int, model: ModelConfig) -> Bool {
+        let maxOutput = request.maxCompletionTokens ?? request.maxTokens ?? 0
+        let windows = model.targets.map(window(of:))
+        guard let smallest = windows.compactMap({ $0 }).min(), !windows.contains(where: { $0 == nil }) else { return false }
+        return bodyBytes + maxOutput > smallest
+    }
+
     /// - Parameter bodyBytes: the request's size in bytes; every token is at least one byte,
     ///   so a body smaller than the smallest window fits without counting.
     public func check(_ request: ChatCompletionRequest, bodyBytes: Int, model: ModelConfig) throws(GatewayError) -> Decision {
+        guard mustCount(request, bodyBytes: bodyBytes, model: model) else { return Decision(model: model, requiredTokens: nil) }
         let maxOutput = request.maxCompletionTokens ?? request.maxTokens ?? 0
         let windows = model.targets.map(window(of:))
-        guard let smallest = windows.compactMap({ $0 }).min(), !windows.contains(where: { $0 == nil }) else {
-            return Decision(model: model, requiredTokens: nil)
-        }
-        if bodyBytes + maxOutput <= smallest { return Decision(model: model, requiredTokens: nil) }
         let prompt: Int
         do {
             prompt = try PromptSizer.forModel(model.targets[0].model).size(of: request).total

@@ -37,7 +37,11 @@ struct ChatProxy: Sendable {
                 throw GatewayError(.shuttingDown, "The gateway is shutting down; retry on another instance.", retryAfterSeconds: 1)
             }
             let caller = try await authenticator.authenticate(bearer: request.headers[.authorization])
-            let inbound = try InboundChatRequest(body: try await Self.collectBody(request, limit: config.server.maxBodyBytes))
+            let body = try await Self.collectBody(request, limit: config.server.maxBodyBytes)
+            // A large body's decode, and its preflight count, take milliseconds of CPU: they run
+            // off the connection's event loop so that its other connections are not held up.
+            let heavy = body.count > Self.heavyBodyBytes
+            let inbound = heavy ? try await offLoop { try InboundChatRequest(body: body) } : try InboundChatRequest(body: body)
             guard let model = config.model(named: inbound.model) else {
                 throw GatewayError(
                     .modelNotFound, "The model '\(inbound.model)' does not exist on this gateway; GET /v1/models lists the models.",
@@ -45,7 +49,8 @@ struct ChatProxy: Sendable {
             }
             modelLabel = model.name
             try caller.checkAllowed(model: model.name)
-            let sized = try preflight.check(inbound, model: model)
+            let sized = heavy || preflight.mustCount(inbound, model: model)
+                ? try await offLoop { try preflight.check(inbound, model: model) } : try preflight.check(inbound, model: model)
             let promptTokens = TokenEstimate.prompt(inbound.typed.messages)
             if let key = caller.key, let allowance = board.admitKey(id: key.id, rpm: key.rpm, tpm: key.tpm, tokens: promptTokens) {
                 limitHeaders = Self.rateLimitHeaders(allowance)
@@ -75,8 +80,15 @@ struct ChatProxy: Sendable {
                 streamFinished: { end in
                     // A stream ends after the handler has returned, outside its task.
                     await RequestIDs.$current.withValue(requestID) {
-                        let usage = end.outcome.usage
-                            ?? Accounting.estimatedUsage(promptTokens: promptTokens, text: end.outcome.text, model: end.target.model)
+                        let usage: Usage
+                        if let reported = end.outcome.usage {
+                            usage = reported
+                        } else {
+                            // Counting the text may first load a vocabulary: not on the event loop.
+                            usage = await offLoop {
+                                Accounting.estimatedUsage(promptTokens: promptTokens, text: end.outcome.text, model: end.target.model)
+                            }
+                        }
                         let cost = await accounting.record(
                             Accounting.Outcome(
                                 requestID: requestID, keyID: keyID, publicModel: publicModel, target: end.target, attempts: end.attempts,
@@ -137,6 +149,9 @@ struct ChatProxy: Sendable {
             return response
         }
     }
+
+    /// Bodies larger than this are decoded and preflighted off the event loop (``offLoop(_:)``).
+    static let heavyBodyBytes = 64 * 1024
 
     /// OpenAI's `x-ratelimit-*` headers for a key with limits.
     static func rateLimitHeaders(_ allowance: ResilienceBoard.KeyAllowance) -> HTTPFields {

@@ -16,6 +16,11 @@ struct Preflight: Sendable {
         fit.fits(target, required)
     }
 
+    /// Whether ``check(_:model:)`` will count tokens: CPU work that belongs off the event loop.
+    func mustCount(_ inbound: InboundChatRequest, model: ModelConfig) -> Bool {
+        fit.mustCount(inbound.typed, bodyBytes: inbound.body.count, model: model)
+    }
+
     func check(_ inbound: InboundChatRequest, model: ModelConfig) throws(GatewayError) -> ContextFit.Decision {
         try fit.check(inbound.typed, bodyBytes: inbound.body.count, model: model)
     }

@@ -43,7 +43,7 @@ struct DialectBridge: Sendable {
                 throw GatewayError(.invalidAPIKey, "You didn't provide an API key. Send your gateway key (sk-shep-…) in \(dialect.keyHint).")
             }
             let body = try await ChatProxy.collectBody(request, limit: proxy.config.server.maxBodyBytes)
-            let chat = try translate(body)
+            let chat = body.count > ChatProxy.heavyBodyBytes ? try await offLoop { try translate(body) } : try translate(body)
             reachedProxy = true
             let response = try await proxy.handle(Self.chatRequest(chat, key: key, original: request), context: context)
             return try await Self.translate(response, dialect: dialect)
