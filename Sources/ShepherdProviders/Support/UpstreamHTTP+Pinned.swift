@@ -31,12 +31,7 @@ extension UpstreamHTTP {
             throw failure(for: error, model: call.target.model)
         }
         guard (200..<300).contains(response.status.code) else {
-            let body = response.body ?? ByteBuffer()
-            let message = errorMessage(body) ?? Self.prefix(of: body) ?? response.status.reasonPhrase
-            throw UpstreamFailure(
-                provider: provider, model: call.target.model, kind: .status(Int(response.status.code)),
-                message: redactor.redact(message),
-                retryAfterSeconds: RetryAfter.seconds(response.headers.first(name: "retry-after")))
+            throw statusFailure(response.status, headers: response.headers, body: response.body ?? ByteBuffer(), call: call, errorMessage: errorMessage)
         }
         return response
     }

@@ -41,13 +41,22 @@ struct UpstreamHTTP: Sendable {
         }
         guard (200..<300).contains(response.status.code) else {
             let body = (try? await response.body.collect(upTo: 1024 * 1024)) ?? ByteBuffer()
-            let message = errorMessage(body) ?? Self.prefix(of: body) ?? response.status.reasonPhrase
-            throw UpstreamFailure(
-                provider: provider, model: call.target.model, kind: .status(Int(response.status.code)),
-                message: redactor.redact(message),
-                retryAfterSeconds: RetryAfter.seconds(response.headers.first(name: "retry-after")))
+            throw statusFailure(response.status, headers: response.headers, body: body, call: call, errorMessage: errorMessage)
         }
         return response
+    }
+
+    /// A non-2xx answer as an ``UpstreamFailure``: the provider's own error message (else the
+    /// body's start, else the reason phrase), redacted, with its Retry-After.
+    func statusFailure(
+        _ status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, call: UpstreamCall,
+        errorMessage: (ByteBuffer) -> String?
+    ) -> UpstreamFailure {
+        let message = errorMessage(body) ?? Self.prefix(of: body) ?? status.reasonPhrase
+        return UpstreamFailure(
+            provider: provider, model: call.target.model, kind: .status(Int(status.code)),
+            message: redactor.redact(message),
+            retryAfterSeconds: RetryAfter.seconds(headers.first(name: "retry-after")))
     }
 
     func collect(_ response: HTTPClientResponse, model: String) async throws -> ByteBuffer {
