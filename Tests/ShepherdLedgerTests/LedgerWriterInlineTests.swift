@@ -160,28 +160,3 @@ final class InlineCountingStore: SynchronousLedgerAppending {
 
     func spend(keyID: String) async throws -> KeySpend { try await inner.spend(keyID: keyID) }
 }
-
-@Suite("Ledger WAL checkpoints")
-struct WALCheckpointTests {
-    static func fileSize(_ path: String) -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
-    }
-
-    @Test("commits never checkpoint; the checkpointer's timer copies the log into the file by itself")
-    func timerCheckpoints() async throws {
-        try await withTemporaryDatabase { path in
-            let store = try SQLiteLedgerStore(path: path, checkpointInterval: .milliseconds(20))
-            #expect(try await store.autocheckpointPages() == 0)
-            let before = Self.fileSize(path)
-            for index in 0..<500 { try store.appendNow([record("w\(index)")]) }
-            // The rows sit in the log until a checkpoint copies them: the database file grows
-            // only then, and no commit here does it.
-            let deadline = ContinuousClock.now.advanced(by: .seconds(10))
-            while Self.fileSize(path) <= before, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(Self.fileSize(path) > before, "the database file did not grow: nothing checkpointed")
-            let state = try store.checkpointer.checkpointNow()
-            #expect(state.logFrames == state.checkpointedFrames)
-            #expect(try await store.usage(since: nil, groupBy: []).first?.requests == 500)
-        }
-    }
-}

@@ -7,31 +7,19 @@ import GRDB
 public final class SQLiteLedgerStore: SynchronousLedgerAppending {
     private let database: DatabasePool
     let clock: ReservationClock
-    /// Checkpoints the log off the commit path (see ``WALCheckpointer``).
-    let checkpointer: WALCheckpointer
 
-    /// - Parameters:
-    ///   - clock: how long budget reservations live (``GatewayConfig/reservationLifetime``
-    ///     for a gateway) and the time they are measured against.
-    ///   - checkpointInterval: how often the log is copied back into the database file.
-    public init(path: String, clock: ReservationClock = ReservationClock(), checkpointInterval: DispatchTimeInterval = .milliseconds(500)) throws {
+    /// - Parameter clock: how long budget reservations live (``GatewayConfig/reservationLifetime``
+    ///   for a gateway) and the time they are measured against.
+    public init(path: String, clock: ReservationClock = ReservationClock()) throws {
         self.clock = clock
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             // WAL + NORMAL: commits reach the OS before returning, which is what kill -9 needs.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // Commits never checkpoint; the checkpointer's own connection does, on a timer.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
-        checkpointer = try WALCheckpointer(path: path, interval: checkpointInterval)
-    }
-
-    /// The writer connection's automatic checkpoint threshold in pages (0: off), for tests.
-    func autocheckpointPages() async throws -> Int {
-        try await database.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? -1 }
     }
 
     public func append(_ records: [UsageRecord]) async throws {
