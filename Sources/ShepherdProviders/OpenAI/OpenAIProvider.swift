@@ -97,12 +97,12 @@ public struct OpenAIProvider: ChatProvider {
 }
 
 extension OpenAIProvider {
-    /// The `usage` member of an answer: the byte scanner finds it and only it is decoded,
-    /// rather than the whole answer going through JSONDecoder on every request.
+    /// The `usage` member of an answer: the byte scanner finds it and only it is read, rather
+    /// than the whole answer going through JSONDecoder on every request.
     static func usage(in body: ByteBuffer) -> Usage? {
         let bytes = Array(body.readableBytesView)
         guard let layout = try? TopLevelJSON(bytes: bytes), let range = layout.range(of: "usage") else { return nil }
-        return try? JSONDecoder().decode(Usage.self, from: Data(bytes[range]))
+        return Usage.read(from: bytes, range: range)
     }
 }
 
