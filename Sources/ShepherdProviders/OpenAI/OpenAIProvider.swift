@@ -27,16 +27,11 @@ public struct OpenAIProvider: ChatProvider {
         guard call.request.isStream else { return try await completeWhole(call) }
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: call.request.isStream ? "text/event-stream" : "application/json")
-        request.headers.add(name: "User-Agent", value: "shepherd")
-        request.headers.add(name: "X-Request-ID", value: call.requestID)
-        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        request.headers = headers(for: call)
         request.body = .bytes(ByteBuffer(bytes: call.request.body(forUpstreamModel: call.target.model)))
 
         let response = try await http.send(request, call: call, errorMessage: Self.errorMessage(in:))
-        let isEventStream = response.headers.first(name: "content-type")?.lowercased().hasPrefix("text/event-stream") ?? false
-        if call.request.isStream, isEventStream {
+        if response.headers.first(name: "content-type")?.lowercased().hasPrefix("text/event-stream") ?? false {
             return .stream(relay(response.body, model: call.target.model))
         }
         let body = try await http.collect(response, model: call.target.model)
@@ -46,24 +41,31 @@ public struct OpenAIProvider: ChatProvider {
     /// A non-stream call: the answer is wanted whole, so it goes through the client's
     /// collecting path, pinned to the caller's event loop.
     private func completeWhole(_ call: UpstreamCall) async throws -> UpstreamReply {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(6)
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Accept", value: "application/json")
-        headers.add(name: "User-Agent", value: "shepherd")
-        headers.add(name: "X-Request-ID", value: call.requestID)
-        if let authorization { headers.add(name: "Authorization", value: authorization) }
-        let body = ByteBuffer(bytes: call.request.body(forUpstreamModel: call.target.model))
         let request: HTTPClient.Request
         do {
-            request = try endpointURL.map { try HTTPClient.Request(url: $0, method: .POST, headers: headers, body: .byteBuffer(body)) }
-                ?? HTTPClient.Request(url: endpoint, method: .POST, headers: headers, body: .byteBuffer(body))
+            // The client would parse the string with `URL(string:)` too, and fail the same way.
+            guard let endpointURL else { throw HTTPClientError.invalidURL }
+            request = try HTTPClient.Request(
+                url: endpointURL, method: .POST, headers: headers(for: call),
+                body: .byteBuffer(ByteBuffer(bytes: call.request.body(forUpstreamModel: call.target.model))))
         } catch {
             throw http.failure(for: error, model: call.target.model)
         }
         let response = try await http.sendCollecting(request, call: call, errorMessage: Self.errorMessage(in:))
         let answer = response.body ?? ByteBuffer()
         return .complete(body: answer, usage: Self.usage(in: answer))
+    }
+
+    /// The upstream request's headers, the same on both paths.
+    private func headers(for call: UpstreamCall) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(5)
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: call.request.isStream ? "text/event-stream" : "application/json")
+        headers.add(name: "User-Agent", value: "shepherd")
+        headers.add(name: "X-Request-ID", value: call.requestID)
+        if let authorization { headers.add(name: "Authorization", value: authorization) }
+        return headers
     }
 
     /// Hands the upstream's body chunks to the caller as they arrive, untranslated.
