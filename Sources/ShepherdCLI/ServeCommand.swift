@@ -51,6 +51,8 @@ struct ServeCommand: AsyncParsableCommand {
             let gateway = try GatewayApplication(config: config, logger: logger)
             let app = gateway.makeApplication { port in
                 logger.notice("shepherd listening on \(summary.replacingOccurrences(of: "%d", with: String(port)))")
+                let released = StartupPages.release()
+                logger.debug("startup pages released", metadata: ["shepherd.released_kib": "\(released / 1024)"])
             }
             try await app.runService()
         }
