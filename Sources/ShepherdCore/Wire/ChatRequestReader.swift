@@ -21,7 +21,7 @@ struct ChatRequestReader {
 
     private static let decoder = JSONDecoder()
 
-    private init(_ bytes: [UInt8], _ range: Range<Int>) {
+    init(_ bytes: [UInt8], _ range: Range<Int>) {
         self.bytes = bytes
         self.index = range.lowerBound
         self.end = range.upperBound
@@ -68,7 +68,7 @@ struct ChatRequestReader {
     }
 
     /// ASCII (the usual case) is checked without a copy; anything else by the standard library.
-    private static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+    static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
         var high: UInt8 = 0
         for byte in bytes { high |= byte }
         return high < 0x80 || String(validating: bytes, as: UTF8.self) != nil
@@ -94,7 +94,7 @@ struct ChatRequestReader {
     }
 
     /// `null` reads as nil, as `decodeIfPresent` has it.
-    private mutating func optional<T>(_ read: (inout ChatRequestReader) throws(Unsure) -> T) throws(Unsure) -> T? {
+    mutating func optional<T>(_ read: (inout ChatRequestReader) throws(Unsure) -> T) throws(Unsure) -> T? {
         if peek() == UInt8(ascii: "n") {
             index += 4  // the syntax check has seen "null"
             return nil
@@ -102,7 +102,7 @@ struct ChatRequestReader {
         return try read(&self)
     }
 
-    private mutating func array<T>(_ element: (inout ChatRequestReader) throws(Unsure) -> T) throws(Unsure) -> [T] {
+    mutating func array<T>(_ element: (inout ChatRequestReader) throws(Unsure) -> T) throws(Unsure) -> [T] {
         guard consume(UInt8(ascii: "[")) else { throw Unsure() }
         var values: [T] = []
         if consume(UInt8(ascii: "]")) { return values }
@@ -114,7 +114,7 @@ struct ChatRequestReader {
     }
 
     /// Calls `member` for each key of an object; `member` reads the value or skips it.
-    private mutating func object(_ member: (String, inout ChatRequestReader) throws(Unsure) -> Void) throws(Unsure) {
+    mutating func object(_ member: (String, inout ChatRequestReader) throws(Unsure) -> Void) throws(Unsure) {
         guard consume(UInt8(ascii: "{")) else { throw Unsure() }
         if consume(UInt8(ascii: "}")) { return }
         var seen = Set<String>()
@@ -135,7 +135,7 @@ struct ChatRequestReader {
     }
 
     /// A plain integer (no fraction or exponent) that fits an `Int`.
-    private mutating func integer() throws(Unsure) -> Int {
+    mutating func integer() throws(Unsure) -> Int {
         let text = try numberText()
         guard let value = Int(text) else { throw Unsure() }
         return value
@@ -161,7 +161,7 @@ struct ChatRequestReader {
     }
 
     /// A string value, escapes decoded; invalid UTF-8 or a lone surrogate is left to JSONDecoder.
-    private mutating func string() throws(Unsure) -> String {
+    mutating func string() throws(Unsure) -> String {
         guard consume(UInt8(ascii: "\"")) else { throw Unsure() }
         let start = index
         guard let quote = bytes.firstIndex(of: UInt8(ascii: "\""), from: index, to: end) else { throw Unsure() }
@@ -232,7 +232,7 @@ struct ChatRequestReader {
     }
 
     /// Moves past any value (its syntax was checked by ``TopLevelJSON``) and returns its range.
-    private mutating func skipValue() throws(Unsure) -> Range<Int> {
+    mutating func skipValue() throws(Unsure) -> Range<Int> {
         guard let first = peek() else { throw Unsure() }
         let start = index
         switch first {
@@ -389,7 +389,7 @@ extension ChatRequestReader {
         return try? reader.usage()
     }
 
-    private mutating func usage() throws(Unsure) -> Usage {
+    mutating func usage() throws(Unsure) -> Usage {
         var prompt: Int?
         var completion: Int?
         var total: Int?

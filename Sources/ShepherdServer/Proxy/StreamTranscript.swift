@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 import ShepherdCore
 
@@ -72,37 +71,18 @@ struct StreamTranscript {
                 sawDone = true
                 continue
             }
-            guard let chunk = try? Self.decoder.decode(ChunkView.self, from: Data(payload)) else { continue }
+            guard let chunk = StreamChunk.read(Array(payload)) else { continue }
             if let usage = chunk.usage { self.usage = usage }
-            for choice in chunk.choices ?? [] where (choice.index ?? 0) == 0 {
-                if let content = choice.delta?.content, !content.isEmpty {
-                    if firstContentAt == nil { firstContentAt = .now }
-                    text += content
-                }
-                if let reason = choice.finishReason { finishReason = reason }
+            if !chunk.content.isEmpty {
+                if firstContentAt == nil { firstContentAt = .now }
+                text += chunk.content
             }
-            if hideUsageChunk, chunk.usage != nil, (chunk.choices ?? []).isEmpty { return false }
+            if let reason = chunk.finishReason { finishReason = reason }
+            if hideUsageChunk, chunk.usage != nil, !chunk.hasChoices { return false }
         }
         return true
     }
 
     private static let dataPrefix = Array("data:".utf8)
     private static let done = Array("[DONE]".utf8)
-    private static let decoder = JSONDecoder()
-
-    /// The members of a chunk the gateway reads; everything else is ignored.
-    private struct ChunkView: Decodable {
-        struct Choice: Decodable {
-            struct Delta: Decodable { var content: String? }
-            var index: Int?
-            var delta: Delta?
-            var finishReason: String?
-            enum CodingKeys: String, CodingKey {
-                case index, delta
-                case finishReason = "finish_reason"
-            }
-        }
-        var choices: [Choice]?
-        var usage: Usage?
-    }
 }
