@@ -68,23 +68,23 @@ public struct OpenAIProvider: ChatProvider {
         return headers
     }
 
-    /// Hands the upstream's body chunks to the caller as they arrive, untranslated.
+    /// Hands the upstream's body chunks to the caller as it asks for them, untranslated. Each
+    /// `next()` reads the upstream body in the caller's own task: no task in between to hop
+    /// through on every chunk, and no buffer, so a slow client slows the upstream read rather
+    /// than filling the gateway's memory.
     private func relay(_ body: HTTPClientResponse.Body, model: String) -> SSEByteStream {
-        let (stream, continuation) = SSEByteStream.makeStream(bufferingPolicy: .unbounded)
+        let reader = BodyReader(body.makeAsyncIterator())
         let http = self.http
-        let task = Task(executorPreference: PreferredExecutor.current) {
+        return SSEByteStream(unfolding: {
             do {
-                for try await chunk in body { continuation.yield(chunk) }
-                continuation.finish()
+                return try await reader.next()
             } catch {
                 let failure = http.failure(for: error, model: model)
-                continuation.finish(throwing: UpstreamFailure(
+                throw UpstreamFailure(
                     provider: failure.provider, model: model, kind: .transport,
-                    message: "the upstream stream broke: \(failure.message)"))
+                    message: "the upstream stream broke: \(failure.message)")
             }
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+        })
     }
 
     /// `error.message` of an OpenAI-style error body.
@@ -114,5 +114,21 @@ extension NIODeadline {
         let (seconds, attoseconds) = remaining.components
         let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         return .now() + .nanoseconds(max(0, nanos))
+    }
+}
+
+/// The upstream body's iterator, pulled by the relay's stream. A relayed stream has one
+/// consumer (``StreamRelay``, then the response writer, one after the other), and an unfolding
+/// stream calls its closure from that consumer's `next()`, so the iterator is never used
+/// concurrently.
+private final class BodyReader: @unchecked Sendable {
+    private var iterator: HTTPClientResponse.Body.AsyncIterator
+
+    init(_ iterator: HTTPClientResponse.Body.AsyncIterator) {
+        self.iterator = iterator
+    }
+
+    func next() async throws -> ByteBuffer? {
+        try await iterator.next()
     }
 }
