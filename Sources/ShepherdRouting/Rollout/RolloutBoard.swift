@@ -50,24 +50,24 @@ public final class RolloutBoard: Sendable {
     /// Counts the request toward the step's hold and picks its side.
     public func decide(model: String, stickyKey: String?, random: Double = Double.random(in: 0..<1)) -> Decision? {
         controllers.withLock { controllers in
-            guard var controller = controllers[model] else { return nil }
-            controller.recordRequest()
-            let side = controller.side(stickyKey: stickyKey, random: random)
-            var excluded: TargetRef?
-            if case .rolledBack = controller.phase { excluded = controller.target(for: .to) }
-            if case .completed = controller.phase { excluded = controller.target(for: .from) }
-            let decision = Decision(side: side, target: controller.target(for: side), excluded: excluded, step: controller.phase.step)
-            controllers[model] = controller
-            return decision
+            controllers.mutateValue(forKey: model) { controller in
+                controller.recordRequest()
+                let side = controller.side(stickyKey: stickyKey, random: random)
+                var excluded: TargetRef?
+                if case .rolledBack = controller.phase { excluded = controller.target(for: .to) }
+                if case .completed = controller.phase { excluded = controller.target(for: .from) }
+                return Decision(side: side, target: controller.target(for: side), excluded: excluded, step: controller.phase.step)
+            }
         }
     }
 
     /// An attempt's outcome, counted when the target is one of the rollout's two sides.
     public func recordAttempt(model: String, target: TargetRef, success: Bool, latencyMs: Double, costUSD: Decimal?) {
         controllers.withLock { controllers in
-            guard var controller = controllers[model], let side = controller.side(of: target) else { return }
-            controller.recordAttempt(side: side, success: success, latencyMs: latencyMs, costUSD: costUSD)
-            controllers[model] = controller
+            _ = controllers.mutateValue(forKey: model) { controller in
+                guard let side = controller.side(of: target) else { return }
+                controller.recordAttempt(side: side, success: success, latencyMs: latencyMs, costUSD: costUSD)
+            }
         }
     }
 
@@ -139,4 +139,14 @@ public final class RolloutBoard: Sendable {
     }
 
     public func shadowSummaries() -> [String: ShadowSummary] { shadows.withLock { $0 } }
+}
+
+extension Dictionary {
+    /// Runs `body` on the value for `key` where it is stored; nil when the key is absent.
+    /// Copying a controller out and storing it back would leave its latency histograms shared
+    /// with the dictionary's copy while it records, so every attempt would copy them whole.
+    fileprivate mutating func mutateValue<Result>(forKey key: Key, _ body: (inout Value) -> Result) -> Result? {
+        guard let index = index(forKey: key) else { return nil }
+        return body(&values[index])
+    }
 }
