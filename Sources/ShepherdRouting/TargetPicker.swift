@@ -14,14 +14,15 @@ public struct TargetPicker: Sendable {
 
     /// - Parameters:
     ///   - stickyKey: the user to keep on one target, or nil for a weighted random pick.
-    ///   - random: a number in [0, 1) for the random pick, injected for tests.
-    public func order(stickyKey: String?, random: Double = Double.random(in: 0..<1)) -> [Target] {
+    ///   - random: a number in [0, 1) for the random pick, injected for tests. Drawn only when
+    ///     there is a pick to make: the system generator costs a system call per number.
+    public func order(stickyKey: String?, random: @autoclosure () -> Double = Double.random(in: 0..<1)) -> [Target] {
         guard targets.count > 1 else { return targets }
         let first: Int
         if let stickyKey {
             first = rendezvous(stickyKey)
         } else {
-            var point = random * Double(totalWeight)
+            var point = random() * Double(totalWeight)
             var chosen = targets.lastIndex { $0.weight > 0 } ?? 0
             for (index, target) in targets.enumerated() where target.weight > 0 {
                 point -= Double(target.weight)

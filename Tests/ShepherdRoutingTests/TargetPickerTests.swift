@@ -18,6 +18,21 @@ struct TargetPickerTests {
         #expect(picker.order(stickyKey: nil, random: 0.9999).map(\.provider) == ["relay", "legacy"])
     }
 
+    @Test("a random number is drawn only when there is a random pick to make")
+    func drawsOnlyWhenPicking() {
+        var draws = 0
+        func draw() -> Double {
+            draws += 1
+            return 0.95
+        }
+        let single = TargetPicker(targets: [Target(provider: "only", model: "m")])
+        #expect(single.order(stickyKey: nil, random: draw()).map(\.provider) == ["only"])
+        #expect(picker.order(stickyKey: "user-1", random: draw()).count == 2)
+        #expect(draws == 0)
+        #expect(picker.order(stickyKey: nil, random: draw()).map(\.provider) == ["relay", "legacy"])
+        #expect(draws == 1)
+    }
+
     @Test("a zero-weight target is never first but still a fallback")
     func zeroWeight() {
         let picker = TargetPicker(targets: [Target(provider: "a", model: "x", weight: 0), Target(provider: "b", model: "y", weight: 5)])

@@ -48,11 +48,11 @@ public final class RolloutBoard: Sendable {
     public func hasRollout(_ model: String) -> Bool { controllers.withLock { $0[model] != nil } }
 
     /// Counts the request toward the step's hold and picks its side.
-    public func decide(model: String, stickyKey: String?, random: Double = Double.random(in: 0..<1)) -> Decision? {
+    public func decide(model: String, stickyKey: String?, random: @autoclosure () -> Double = Double.random(in: 0..<1)) -> Decision? {
         controllers.withLock { controllers in
             controllers.mutateValue(forKey: model) { controller in
                 controller.recordRequest()
-                let side = controller.side(stickyKey: stickyKey, random: random)
+                let side = controller.side(stickyKey: stickyKey, random: random())
                 var excluded: TargetRef?
                 if case .rolledBack = controller.phase { excluded = controller.target(for: .to) }
                 if case .completed = controller.phase { excluded = controller.target(for: .from) }

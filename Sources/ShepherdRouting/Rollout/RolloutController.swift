@@ -60,13 +60,14 @@ public struct RolloutController: Sendable {
     /// Where one request goes. A sticky user has a stable bucket in [0, 100) and goes to
     /// `to` while the share is above it, so growing the share only ever moves users from
     /// `from` to `to`. Others go to `to` with probability share/100.
-    /// - Parameter random: a number in [0, 1), injected for tests.
-    public func side(stickyKey: String?, random: Double = Double.random(in: 0..<1)) -> Side {
+    /// - Parameter random: a number in [0, 1), injected for tests; drawn only for a request
+    ///   that is not sticky while the share is strictly between 0 and 100.
+    public func side(stickyKey: String?, random: @autoclosure () -> Double = Double.random(in: 0..<1)) -> Side {
         let share = self.share
         if share <= 0 { return .from }
         if share >= 100 { return .to }
         if let stickyKey { return bucket(for: stickyKey) < share ? .to : .from }
-        return random * 100 < share ? .to : .from
+        return random() * 100 < share ? .to : .from
     }
 
     /// The user's place in [0, 100). Salted with the model and `to` so that the same users
