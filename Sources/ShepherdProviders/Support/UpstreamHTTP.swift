@@ -102,7 +102,7 @@ struct UpstreamHTTP: Sendable {
         })
     }
 
-    static func prefix(of body: ByteBuffer) -> String? {
+    private static func prefix(of body: ByteBuffer) -> String? {
         let text = String(decoding: body.readableBytesView.prefix(300), as: UTF8.self)
         return text.isEmpty ? nil : text
     }

@@ -27,19 +27,22 @@ public struct ContextFit: Sendable {
         return required <= window
     }
 
-    /// Whether ``check(_:bodyBytes:model:)`` will count the prompt's tokens (CPU work, and
-    /// the first time a vocabulary load), rather than settle it by the body's size alone.
-    public func mustCount(_ request: ChatCompletionRequest, bodyBytes: Int, model: ModelConfig) -> Bool {
+    /// The decision when the body's size settles it, without counting: every token is at least
+    /// one byte, so a body smaller than the smallest window fits (as does a model with a target
+    /// of unknown window). Nil when the prompt's tokens must be counted: CPU work, and the first
+    /// time a vocabulary load.
+    public func decisionBySize(_ request: ChatCompletionRequest, bodyBytes: Int, model: ModelConfig) -> Decision? {
         let maxOutput = request.maxCompletionTokens ?? request.maxTokens ?? 0
         let windows = model.targets.map(window(of:))
-        guard let smallest = windows.compactMap({ $0 }).min(), !windows.contains(where: { $0 == nil }) else { return false }
-        return bodyBytes + maxOutput > smallest
+        guard let smallest = windows.compactMap({ $0 }).min(), !windows.contains(where: { $0 == nil }),
+            bodyBytes + maxOutput > smallest
+        else { return Decision(model: model, requiredTokens: nil) }
+        return nil
     }
 
-    /// - Parameter bodyBytes: the request's size in bytes; every token is at least one byte,
-    ///   so a body smaller than the smallest window fits without counting.
+    /// - Parameter bodyBytes: the request's size in bytes (see ``decisionBySize(_:bodyBytes:model:)``).
     public func check(_ request: ChatCompletionRequest, bodyBytes: Int, model: ModelConfig) throws(GatewayError) -> Decision {
-        guard mustCount(request, bodyBytes: bodyBytes, model: model) else { return Decision(model: model, requiredTokens: nil) }
+        if let settled = decisionBySize(request, bodyBytes: bodyBytes, model: model) { return settled }
         let maxOutput = request.maxCompletionTokens ?? request.maxTokens ?? 0
         let windows = model.targets.map(window(of:))
         let prompt: Int

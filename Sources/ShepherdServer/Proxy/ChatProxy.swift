@@ -49,8 +49,12 @@ struct ChatProxy: Sendable {
             }
             modelLabel = model.name
             try caller.checkAllowed(model: model.name)
-            let sized = heavy || preflight.mustCount(inbound, model: model)
-                ? try await offLoop { try preflight.check(inbound, model: model) } : try preflight.check(inbound, model: model)
+            let sized: ContextFit.Decision
+            if !heavy, let settled = preflight.decisionBySize(inbound, model: model) {
+                sized = settled
+            } else {
+                sized = try await offLoop { try preflight.check(inbound, model: model) }
+            }
             let promptTokens = TokenEstimate.prompt(inbound.typed.messages)
             if let key = caller.key, let allowance = board.admitKey(id: key.id, rpm: key.rpm, tpm: key.tpm, tokens: promptTokens) {
                 limitHeaders = Self.rateLimitHeaders(allowance)

@@ -16,9 +16,10 @@ struct Preflight: Sendable {
         fit.fits(target, required)
     }
 
-    /// Whether ``check(_:model:)`` will count tokens: CPU work that belongs off the event loop.
-    func mustCount(_ inbound: InboundChatRequest, model: ModelConfig) -> Bool {
-        fit.mustCount(inbound.typed, bodyBytes: inbound.body.count, model: model)
+    /// The decision when the body's size settles it; nil when ``check(_:model:)`` must count
+    /// tokens, CPU work that belongs off the event loop.
+    func decisionBySize(_ inbound: InboundChatRequest, model: ModelConfig) -> ContextFit.Decision? {
+        fit.decisionBySize(inbound.typed, bodyBytes: inbound.body.count, model: model)
     }
 
     func check(_ inbound: InboundChatRequest, model: ModelConfig) throws(GatewayError) -> ContextFit.Decision {
