@@ -73,6 +73,14 @@ struct StartupPagesTests {
         #expect(try Self.residentFileKiB() < before)
     }
 
+    @Test("the whole of /proc/self/smaps is read, not only its first page")
+    func readsWholeSmaps() throws {
+        let maps = try #require(StartupPages.readFile("/proc/self/maps")).split(separator: "\n").count
+        let smaps = StartupPages.Mapping.parse(try #require(StartupPages.readFile("/proc/self/smaps")))
+        // Threads of other tests may map or unmap between the two reads.
+        #expect(maps > 20 && smaps.count * 10 >= maps * 9, "\(smaps.count) mappings in smaps, \(maps) lines in maps")
+    }
+
     /// `RssFile` of /proc/self/status: the resident pages that are mapped files.
     static func residentFileKiB() throws -> Int {
         let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
