@@ -16,6 +16,8 @@ public struct GatewayApplication: Sendable {
     let keyStore: (any KeyStore)?
     let drain = DrainState()
     let httpClient: HTTPClient
+    /// Whole answers from OpenAI-compatible upstreams; streams and the native providers use `httpClient`.
+    let upstreamPool: UpstreamConnectionPool
     let logger: Logger
     public let board: ResilienceBoard
     public let ledger: any LedgerStore
@@ -52,10 +54,11 @@ public struct GatewayApplication: Sendable {
         self.keyStore = store
         self.ledgerWriter = LedgerWriter(store: self.ledger, logger: logger)
         self.httpClient = Self.makeHTTPClient()
+        self.upstreamPool = UpstreamConnectionPool()
         var providers: [String: any ChatProvider] = [:]
         for provider in config.providers {
             switch provider.kind {
-            case .openai: providers[provider.name] = OpenAIProvider(config: provider, client: httpClient)
+            case .openai: providers[provider.name] = OpenAIProvider(config: provider, client: httpClient, pool: upstreamPool)
             case .mock: providers[provider.name] = MockProvider(config: provider)
             case .gemini: providers[provider.name] = GeminiProvider(config: provider, client: httpClient)
             case .anthropic: providers[provider.name] = AnthropicProvider(config: provider, client: httpClient)
@@ -129,7 +132,7 @@ public struct GatewayApplication: Sendable {
         // Shut down in reverse order: the server drains, then the upstream client closes, then
         // the ledger writer flushes, then a PostgreSQL ledger disconnects.
         if let service = ledger as? any Service { app.addServices(service) }
-        app.addServices(ledgerWriter, rolloutService, HTTPClientService(client: httpClient), DrainWatcher(state: drain))
+        app.addServices(ledgerWriter, rolloutService, HTTPClientService(client: httpClient, pool: upstreamPool), DrainWatcher(state: drain))
         let rolloutService = self.rolloutService
         let config = self.config
         app.beforeServerStarts { await rolloutService.restore(config: config) }
@@ -140,8 +143,10 @@ public struct GatewayApplication: Sendable {
 /// Shuts the upstream client down after the server has drained.
 struct HTTPClientService: Service {
     let client: HTTPClient
+    let pool: UpstreamConnectionPool
     func run() async throws {
         try? await gracefulShutdown()
+        await pool.shutdown()
         try await client.shutdown()
     }
 }

@@ -10,21 +10,24 @@ import ShepherdCore
 public struct OpenAIProvider: ChatProvider {
     public let name: String
     private let endpoint: String
-    /// The endpoint parsed once, for the whole-answer path.
-    private let endpointURL: URL?
+    /// The endpoint parsed once, for the pool; nil when it is not a URL (each call then fails).
+    private let parsedEndpoint: UpstreamEndpoint?
     private let authorization: String?
     private let http: UpstreamHTTP
+    /// The gateway's own client for whole answers; without it (the SDK) they go through `client`.
+    private let pool: UpstreamConnectionPool?
 
-    public init(config: ProviderConfig, client: HTTPClient) {
+    public init(config: ProviderConfig, client: HTTPClient, pool: UpstreamConnectionPool? = nil) {
         self.name = config.name
         self.endpoint = (config.baseURL ?? "") + "/chat/completions"
-        self.endpointURL = URL(string: endpoint)
+        self.parsedEndpoint = try? UpstreamEndpoint(url: endpoint)
         self.authorization = config.apiKey.map { "Bearer \($0.value)" }
         self.http = UpstreamHTTP(provider: config.name, client: client, redactor: Redactor(secrets: [config.apiKey?.value].compactMap { $0 }))
+        self.pool = pool
     }
 
     public func complete(_ call: UpstreamCall) async throws -> UpstreamReply {
-        guard call.request.isStream else { return try await completeWhole(call) }
+        if !call.request.isStream, let pool { return try await completeWhole(call, pool: pool) }
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
         request.headers = headers(for: call)
@@ -38,22 +41,22 @@ public struct OpenAIProvider: ChatProvider {
         return .complete(body: body, usage: Self.usage(in: body))
     }
 
-    /// A non-stream call: the answer is wanted whole, so it goes through the client's
-    /// collecting path, pinned to the caller's event loop.
-    private func completeWhole(_ call: UpstreamCall) async throws -> UpstreamReply {
-        let request: HTTPClient.Request
+    /// A non-stream call through the gateway's pool, on the caller's event loop.
+    private func completeWhole(_ call: UpstreamCall, pool: UpstreamConnectionPool) async throws -> UpstreamReply {
+        let response: UpstreamResponse
         do {
-            // The client would parse the string with `URL(string:)` too, and fail the same way.
-            guard let endpointURL else { throw HTTPClientError.invalidURL }
-            request = try HTTPClient.Request(
-                url: endpointURL, method: .POST, headers: headers(for: call),
-                body: .byteBuffer(ByteBuffer(bytes: call.request.body(forUpstreamModel: call.target.model))))
+            guard let parsedEndpoint else { throw UpstreamConnectionError(.invalidURL, "'\(endpoint)' is not an http or https URL") }
+            let request = UpstreamRequest(
+                endpoint: parsedEndpoint, headers: headers(for: call),
+                body: ByteBuffer(bytes: call.request.body(forUpstreamModel: call.target.model)))
+            response = try await pool.execute(request, deadline: .from(call.deadline))
         } catch {
             throw http.failure(for: error, model: call.target.model)
         }
-        let response = try await http.sendCollecting(request, call: call, errorMessage: Self.errorMessage(in:))
-        let answer = response.body ?? ByteBuffer()
-        return .complete(body: answer, usage: Self.usage(in: answer))
+        guard (200..<300).contains(response.status.code) else {
+            throw http.statusFailure(response.status, headers: response.headers, body: response.body, call: call, errorMessage: Self.errorMessage(in:))
+        }
+        return .complete(body: response.body, usage: Self.usage(in: response.body))
     }
 
     /// The upstream request's headers, the same on both paths.

@@ -14,15 +14,6 @@ struct UpstreamHTTP: Sendable {
     let redactor: Redactor
     /// Upper bound on a non-streamed answer held in memory.
     let maxResponseBytes = 256 * 1024 * 1024
-    /// The client's event loops, to tell whether a caller runs on one of them.
-    let clientLoops: Set<ObjectIdentifier>
-
-    init(provider: String, client: HTTPClient, redactor: Redactor) {
-        self.provider = provider
-        self.client = client
-        self.redactor = redactor
-        self.clientLoops = Set(client.eventLoopGroup.makeIterator().map { ObjectIdentifier($0) })
-    }
 
     /// Sends `request`; a non-2xx answer throws, with `errorMessage` reading the provider's
     /// own error body.
@@ -70,7 +61,9 @@ struct UpstreamHTTP: Sendable {
     func failure(for error: any Error, model: String) -> UpstreamFailure {
         if let failure = error as? UpstreamFailure { return failure }
         let isTimeout: Bool
-        if let clientError = error as? HTTPClientError {
+        if let connectionError = error as? UpstreamConnectionError {
+            isTimeout = connectionError.code == .timeout
+        } else if let clientError = error as? HTTPClientError {
             isTimeout = clientError == .deadlineExceeded || clientError == .readTimeout || clientError == .connectTimeout
         } else {
             isTimeout = error is CancellationError

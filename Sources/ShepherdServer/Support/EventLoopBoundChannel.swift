@@ -13,7 +13,8 @@ import Synchronization
 /// request at one connection, measured), each crossing a thread put to sleep and woken.
 /// Preferring the channel's event loop as the connection task's executor keeps a request on one
 /// thread from socket to socket (1.8 switches per request): the upstream call is pinned to the
-/// same loop (`UpstreamHTTP.sendCollecting`), and its answer resumes the task right there.
+/// same loop (`UpstreamConnectionPool` leases a connection of the caller's loop), and its
+/// answer resumes the task right there.
 ///
 /// That wins while there are few connections, and loses when there are many: with 8 or 32
 /// busy connections the same work cost 10–35 % more CPU per request on the loops than split
@@ -37,7 +38,9 @@ struct EventLoopBoundChannel<Base: ServerChildChannel>: ServerChildChannel {
 
     func handle(value: Value, logger: Logger) async {
         guard bound.claim() else {
-            await base.handle(value: value, logger: logger)
+            await ConnectionEventLoop.$current.withValue(value.channel.eventLoop) {
+                await base.handle(value: value, logger: logger)
+            }
             return
         }
         defer { bound.release() }

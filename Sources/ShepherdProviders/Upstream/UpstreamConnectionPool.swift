@@ -1,0 +1,112 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// The gateway's HTTP/1.1 client for whole answers: keep-alive connections per event loop and
+/// upstream, leased on the loop the caller runs on.
+///
+/// It exists for the hot path. AsyncHTTPClient, which the streams and the SDK still use, does
+/// more per request than a gateway needs (a pool state machine shared by all loops, a request
+/// bag, its head flushed apart from its body); this pool does only what a request to a known
+/// upstream needs: lease, write once, gather the answer, release.
+public final class UpstreamConnectionPool: Sendable {
+    public struct Configuration: Sendable {
+        public var connectTimeout: TimeAmount = .seconds(10)
+        /// Connections unused this long are closed.
+        public var idleTimeout: TimeAmount = .seconds(60)
+        /// Idle connections kept per event loop and upstream; more are closed when released.
+        public var maxIdleConnectionsPerLoop = 512
+        /// An answer longer than this fails rather than filling memory.
+        public var maxResponseBytes = 256 * 1024 * 1024
+        /// For `https` upstreams; HTTP/1.1 is offered by ALPN.
+        public var tls: TLSConfiguration = .makeClientConfiguration()
+
+        public init() {}
+    }
+
+    private let group: any EventLoopGroup
+    private let loops: [ObjectIdentifier: UpstreamLoopConnections]
+
+    public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, configuration: Configuration = Configuration()) {
+        self.group = group
+        let tls = TLSContextCache(configuration: configuration.tls)
+        var loops: [ObjectIdentifier: UpstreamLoopConnections] = [:]
+        for loop in group.makeIterator() {
+            loops[ObjectIdentifier(loop)] = UpstreamLoopConnections(loop: loop, configuration: configuration, tls: tls.context)
+        }
+        self.loops = loops
+    }
+
+    /// Sends `request` and returns the whole answer, whatever its status. Throws
+    /// ``UpstreamConnectionError`` (or `CancellationError` when the calling task is cancelled).
+    public func execute(_ request: UpstreamRequest, deadline: NIODeadline) async throws -> UpstreamResponse {
+        let (loop, connections) = connections(for: ConnectionEventLoop.current)
+        var headers = request.headers
+        headers.add(name: "Host", value: request.endpoint.hostHeader)
+        headers.add(name: "Content-Length", value: String(request.body.readableBytes))
+        let exchange = UpstreamExchange(
+            endpoint: request.endpoint,
+            head: HTTPRequestHead(version: .http1_1, method: .POST, uri: request.endpoint.target, headers: headers),
+            body: request.body, promise: loop.makePromise())
+        return try await withTaskCancellationHandler {
+            if loop.inEventLoop {
+                begin(exchange, on: connections, deadline: deadline)
+            } else {
+                loop.execute { self.begin(exchange, on: connections, deadline: deadline) }
+            }
+            return try await exchange.promise.futureResult.get()
+        } onCancel: {
+            loop.execute { exchange.abort(CancellationError()) }
+        }
+    }
+
+    /// Closes every idle connection; later requests fail.
+    public func shutdown() async {
+        for connections in loops.values {
+            try? await connections.loop.submit { connections.shutDown() }.get()
+        }
+    }
+
+    /// The caller's own loop when it runs on one of the group's, else its client connection's,
+    /// else the group's next.
+    private func connections(for connectionLoop: (any EventLoop)?) -> (any EventLoop, UpstreamLoopConnections) {
+        if let current = MultiThreadedEventLoopGroup.currentEventLoop, let connections = loops[ObjectIdentifier(current)] {
+            return (current, connections)
+        }
+        if let connectionLoop, let connections = loops[ObjectIdentifier(connectionLoop)] {
+            return (connectionLoop, connections)
+        }
+        let next = group.next()
+        // Every loop of the group has its entry, made in init.
+        return (next, loops[ObjectIdentifier(next)]!)
+    }
+
+    private func begin(_ exchange: UpstreamExchange, on connections: UpstreamLoopConnections, deadline: NIODeadline) {
+        guard !exchange.isFinished else { return }
+        exchange.expire(at: deadline)
+        connections.start(exchange)
+    }
+}
+
+/// The TLS context, made on the first https connection: making it loads the trust roots.
+private final class TLSContextCache: Sendable {
+    private let configuration: TLSConfiguration
+    private let made = Mutex<NIOSSLContext?>(nil)
+
+    init(configuration: TLSConfiguration) {
+        var configuration = configuration
+        configuration.applicationProtocols = ["http/1.1"]
+        self.configuration = configuration
+    }
+
+    @Sendable func context() throws -> NIOSSLContext {
+        try made.withLock { made in
+            if let made { return made }
+            let context = try NIOSSLContext(configuration: configuration)
+            made = context
+            return context
+        }
+    }
+}
