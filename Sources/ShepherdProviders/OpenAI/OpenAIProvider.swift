@@ -27,7 +27,9 @@ public struct OpenAIProvider: ChatProvider {
     }
 
     public func complete(_ call: UpstreamCall) async throws -> UpstreamReply {
-        if !call.request.isStream, let pool { return try await completeWhole(call, pool: pool) }
+        if let pool {
+            return try await call.request.isStream ? completeStreamed(call, pool: pool) : completeWhole(call, pool: pool)
+        }
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
         request.headers = headers(for: call)
@@ -35,7 +37,7 @@ public struct OpenAIProvider: ChatProvider {
 
         let response = try await http.send(request, call: call, errorMessage: Self.errorMessage(in:))
         if response.headers.first(name: "content-type")?.lowercased().hasPrefix("text/event-stream") ?? false {
-            return .stream(relay(response.body, model: call.target.model))
+            return .stream(relay(response.body.makeAsyncIterator(), model: call.target.model))
         }
         let body = try await http.collect(response, model: call.target.model)
         return .complete(body: body, usage: Self.usage(in: body))
@@ -45,11 +47,7 @@ public struct OpenAIProvider: ChatProvider {
     private func completeWhole(_ call: UpstreamCall, pool: UpstreamConnectionPool) async throws -> UpstreamReply {
         let response: UpstreamResponse
         do {
-            guard let parsedEndpoint else { throw UpstreamConnectionError(.invalidURL, "'\(endpoint)' is not an http or https URL") }
-            let request = UpstreamRequest(
-                endpoint: parsedEndpoint, headers: headers(for: call),
-                body: ByteBuffer(bytes: call.request.body(forUpstreamModel: call.target.model)))
-            response = try await pool.execute(request, deadline: .from(call.deadline))
+            response = try await pool.execute(upstreamRequest(for: call), deadline: .from(call.deadline))
         } catch {
             throw http.failure(for: error, model: call.target.model)
         }
@@ -57,6 +55,41 @@ public struct OpenAIProvider: ChatProvider {
             throw http.statusFailure(response.status, headers: response.headers, body: response.body, call: call, errorMessage: Self.errorMessage(in:))
         }
         return .complete(body: response.body, usage: Self.usage(in: response.body))
+    }
+
+    /// A stream call through the gateway's pool. A stream may run long after it starts; the
+    /// caller bounds the wait for its first bytes instead, and cancels the call when that
+    /// wait runs out.
+    private func completeStreamed(_ call: UpstreamCall, pool: UpstreamConnectionPool) async throws -> UpstreamReply {
+        let model = call.target.model
+        let response: UpstreamStreamingResponse
+        do {
+            response = try await pool.stream(upstreamRequest(for: call), deadline: .now() + .hours(1))
+        } catch {
+            throw http.failure(for: error, model: model)
+        }
+        guard (200..<300).contains(response.status.code) else {
+            let body = (try? await response.body.collect(upTo: 1024 * 1024)) ?? ByteBuffer()
+            throw http.statusFailure(response.status, headers: response.headers, body: body, call: call, errorMessage: Self.errorMessage(in:))
+        }
+        if response.headers.first(name: "content-type")?.lowercased().hasPrefix("text/event-stream") ?? false {
+            return .stream(relay(response.body.makeAsyncIterator(), model: model))
+        }
+        // An upstream that ignored `stream: true` and answered whole.
+        let body: ByteBuffer
+        do {
+            body = try await response.body.collect(upTo: http.maxResponseBytes)
+        } catch {
+            throw http.failure(for: error, model: model)
+        }
+        return .complete(body: body, usage: Self.usage(in: body))
+    }
+
+    private func upstreamRequest(for call: UpstreamCall) throws -> UpstreamRequest {
+        guard let parsedEndpoint else { throw UpstreamConnectionError(.invalidURL, "'\(endpoint)' is not an http or https URL") }
+        return UpstreamRequest(
+            endpoint: parsedEndpoint, headers: headers(for: call),
+            body: ByteBuffer(bytes: call.request.body(forUpstreamModel: call.target.model)))
     }
 
     /// The upstream request's headers, the same on both paths.
@@ -75,8 +108,8 @@ public struct OpenAIProvider: ChatProvider {
     /// `next()` reads the upstream body in the caller's own task: no task in between to hop
     /// through on every chunk, and no buffer, so a slow client slows the upstream read rather
     /// than filling the gateway's memory.
-    private func relay(_ body: HTTPClientResponse.Body, model: String) -> SSEByteStream {
-        let reader = BodyReader(body.makeAsyncIterator())
+    private func relay<Body: AsyncIteratorProtocol & SendableMetatype>(_ body: Body, model: String) -> SSEByteStream where Body.Element == ByteBuffer {
+        let reader = BodyReader(body)
         let http = self.http
         return SSEByteStream(unfolding: {
             do {
@@ -124,10 +157,10 @@ extension NIODeadline {
 /// consumer (``StreamRelay``, then the response writer, one after the other), and an unfolding
 /// stream calls its closure from that consumer's `next()`, so the iterator is never used
 /// concurrently.
-private final class BodyReader: @unchecked Sendable {
-    private var iterator: HTTPClientResponse.Body.AsyncIterator
+private final class BodyReader<Iterator: AsyncIteratorProtocol>: @unchecked Sendable where Iterator.Element == ByteBuffer {
+    private var iterator: Iterator
 
-    init(_ iterator: HTTPClientResponse.Body.AsyncIterator) {
+    init(_ iterator: Iterator) {
         self.iterator = iterator
     }
 

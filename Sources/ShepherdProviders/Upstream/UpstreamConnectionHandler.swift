@@ -2,12 +2,13 @@ import NIOCore
 import NIOHTTP1
 
 /// The last handler of an upstream connection: writes one exchange's request at a time and
-/// gathers its answer. The request's head, body and end go out under one flush, so the
-/// kernel sees one write per request (AsyncHTTPClient flushes the head on its own).
+/// gathers its answer, whole or as a stream. The request's head, body and end go out under one
+/// flush, so the kernel sees one write per request (AsyncHTTPClient flushes the head on its own).
 ///
 /// Touched only on its channel's event loop.
-final class UpstreamConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
+final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
     /// The pool's hooks: the connection can carry another request; the connection closed.
@@ -19,6 +20,14 @@ final class UpstreamConnectionHandler: ChannelInboundHandler, @unchecked Sendabl
     private var exchange: UpstreamExchange?
     private var head: HTTPResponseHead?
     private var body: ByteBuffer?
+    /// The current stream's feed, from its head to its end.
+    private var source: UpstreamBody.Producer.Source?
+    /// Counts the streams this connection has carried, so that a late word from an earlier
+    /// stream's reader is not taken for the current one's.
+    private var streams = 0
+    /// Set while the stream's reader has enough unread; a read asked for meanwhile waits.
+    private var readingPaused = false
+    private var readPending = false
     /// Inside a 1xx answer, which precedes the real one.
     private var skippingInformational = false
 
@@ -56,8 +65,13 @@ final class UpstreamConnectionHandler: ChannelInboundHandler, @unchecked Sendabl
                 return
             }
             self.head = head
+            if let exchange, exchange.isStreamed { beginStream(head, for: exchange, context: context) }
         case .body(var part):
             guard !skippingInformational else { return }
+            if let source {
+                if case .stopProducing = source.yield(part) { readingPaused = true }
+                return
+            }
             if body == nil {
                 body = part
             } else {
@@ -75,13 +89,20 @@ final class UpstreamConnectionHandler: ChannelInboundHandler, @unchecked Sendabl
         }
     }
 
+    func read(context: ChannelHandlerContext) {
+        if readingPaused {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         let closed = onClose
         onReusable = nil
         onClose = nil
         if let exchange {
-            self.exchange = nil
-            exchange.fail(UpstreamConnectionError(.closed, "\(exchange.endpoint.hostHeader) closed the connection before the answer was complete"))
+            endExchange(failing: UpstreamConnectionError(.closed, "\(exchange.endpoint.hostHeader) closed the connection before the answer was complete"))
         }
         closed?()
         context.fireChannelInactive()
@@ -93,29 +114,80 @@ final class UpstreamConnectionHandler: ChannelInboundHandler, @unchecked Sendabl
         fail(UpstreamConnectionError(.protocolError, String(describing: error)), context: context)
     }
 
+    /// The stream's reader has room again.
+    func resumeReading(stream: Int) {
+        guard stream == streams, readingPaused else { return }
+        readingPaused = false
+        if readPending, let context {
+            readPending = false
+            context.read()
+        }
+    }
+
+    /// The stream's reader is gone. Before the stream's end the rest of its body would have to
+    /// be read and thrown away, so the connection closes instead.
+    func readerLeft(stream: Int) {
+        guard stream == streams, source != nil else { return }
+        context?.close(promise: nil)
+    }
+
+    private func beginStream(_ head: HTTPResponseHead, for exchange: UpstreamExchange, context: ChannelHandlerContext) {
+        streams += 1
+        let produced = UpstreamBody.Producer.makeSequence(
+            elementType: ByteBuffer.self, failureType: (any Error).self,
+            backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8),
+            finishOnDeinit: false,
+            delegate: UpstreamBodyPacer(handler: self, loop: context.eventLoop, stream: streams))
+        source = produced.source
+        exchange.answer(UpstreamStreamingResponse(status: head.status, headers: head.headers, body: UpstreamBody(producer: produced.sequence)))
+    }
+
     private func finish(context: ChannelHandlerContext) {
         guard let exchange, let head else {
             fail(UpstreamConnectionError(.protocolError, "an answer arrived without a request"), context: context)
             return
         }
         let response = UpstreamResponse(status: head.status, headers: head.headers, body: body ?? ByteBuffer())
+        let source = self.source
         self.exchange = nil
         self.head = nil
         self.body = nil
+        self.source = nil
+        readingPaused = false
+        if readPending {
+            // The read held back for the stream's reader: an idle connection must keep reading to
+            // see its upstream close it.
+            readPending = false
+            context.read()
+        }
         exchange.channel = nil
-        if head.isKeepAlive, !exchange.isFinished {
+        if head.isKeepAlive, !exchange.isOver {
             onReusable?()
         } else {
             context.close(promise: nil)
         }
-        exchange.succeed(response)
+        if let source {
+            exchange.end()
+            source.finish()
+        } else {
+            exchange.answer(response)
+        }
     }
 
     private func fail(_ error: UpstreamConnectionError, context: ChannelHandlerContext) {
-        if let exchange {
-            self.exchange = nil
-            exchange.fail(error)
-        }
+        endExchange(failing: error)
         context.close(promise: nil)
+    }
+
+    /// Fails the exchange and its stream; an exchange ended from outside (deadline,
+    /// cancellation) keeps that reason over what its closing connection then reports.
+    private func endExchange(failing error: any Error) {
+        let exchange = self.exchange
+        let source = self.source
+        self.exchange = nil
+        self.source = nil
+        let reason = exchange?.abortError ?? error
+        exchange?.fail(reason)
+        source?.finish(reason)
     }
 }

@@ -42,23 +42,18 @@ public final class UpstreamConnectionPool: Sendable {
     /// Sends `request` and returns the whole answer, whatever its status. Throws
     /// ``UpstreamConnectionError`` (or `CancellationError` when the calling task is cancelled).
     public func execute(_ request: UpstreamRequest, deadline: NIODeadline) async throws -> UpstreamResponse {
-        let (loop, connections) = connections(for: ConnectionEventLoop.current)
-        var headers = request.headers
-        headers.add(name: "Host", value: request.endpoint.hostHeader)
-        headers.add(name: "Content-Length", value: String(request.body.readableBytes))
-        let exchange = UpstreamExchange(
-            endpoint: request.endpoint,
-            head: HTTPRequestHead(version: .http1_1, method: .POST, uri: request.endpoint.target, headers: headers),
-            body: request.body, promise: loop.makePromise())
-        return try await withTaskCancellationHandler {
-            if loop.inEventLoop {
-                begin(exchange, on: connections, deadline: deadline)
-            } else {
-                loop.execute { self.begin(exchange, on: connections, deadline: deadline) }
-            }
-            return try await exchange.promise.futureResult.get()
-        } onCancel: {
-            loop.execute { exchange.abort(CancellationError()) }
+        try await exchange(request, deadline: deadline) { .whole($0.makePromise()) } result: { reply in
+            guard case .whole(let promise) = reply else { preconditionFailure("made whole above") }
+            return try await promise.futureResult.get()
+        }
+    }
+
+    /// Sends `request` and returns the answer's head once it arrives, its body streaming
+    /// behind it. `deadline` bounds the body too.
+    public func stream(_ request: UpstreamRequest, deadline: NIODeadline) async throws -> UpstreamStreamingResponse {
+        try await exchange(request, deadline: deadline) { .streamed($0.makePromise()) } result: { reply in
+            guard case .streamed(let promise) = reply else { preconditionFailure("made streamed above") }
+            return try await promise.futureResult.get()
         }
     }
 
@@ -83,9 +78,33 @@ public final class UpstreamConnectionPool: Sendable {
         return (next, loops[ObjectIdentifier(next)]!)
     }
 
+    private func exchange<Answer>(
+        _ request: UpstreamRequest, deadline: NIODeadline, reply: (any EventLoop) -> UpstreamExchange.Reply,
+        result: (UpstreamExchange.Reply) async throws -> Answer
+    ) async throws -> Answer {
+        let (loop, connections) = connections(for: ConnectionEventLoop.current)
+        var headers = request.headers
+        headers.add(name: "Host", value: request.endpoint.hostHeader)
+        headers.add(name: "Content-Length", value: String(request.body.readableBytes))
+        let exchange = UpstreamExchange(
+            endpoint: request.endpoint,
+            head: HTTPRequestHead(version: .http1_1, method: .POST, uri: request.endpoint.target, headers: headers),
+            body: request.body, reply: reply(loop))
+        return try await withTaskCancellationHandler {
+            if loop.inEventLoop {
+                begin(exchange, on: connections, deadline: deadline)
+            } else {
+                loop.execute { self.begin(exchange, on: connections, deadline: deadline) }
+            }
+            return try await result(exchange.reply)
+        } onCancel: {
+            loop.execute { exchange.abort(CancellationError()) }
+        }
+    }
+
     private func begin(_ exchange: UpstreamExchange, on connections: UpstreamLoopConnections, deadline: NIODeadline) {
-        guard !exchange.isFinished else { return }
-        exchange.expire(at: deadline)
+        guard !exchange.isOver else { return }
+        exchange.expire(at: deadline, on: connections.loop)
         connections.start(exchange)
     }
 }

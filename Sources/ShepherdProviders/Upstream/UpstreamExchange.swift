@@ -1,56 +1,86 @@
 import NIOCore
 import NIOHTTP1
 
-/// One upstream request and the promise of its whole answer. Touched only on its event loop:
-/// the pool starts it there, and its connection, timer and cancellation all run there.
+/// One upstream request and the promise of its answer: whole, or as a head with a body
+/// stream. Touched only on its event loop: the pool starts it there, and its connection,
+/// timer and cancellation all run there.
 final class UpstreamExchange: @unchecked Sendable {
+    enum Reply {
+        case whole(EventLoopPromise<UpstreamResponse>)
+        case streamed(EventLoopPromise<UpstreamStreamingResponse>)
+    }
+
     let endpoint: UpstreamEndpoint
     let head: HTTPRequestHead
     let body: ByteBuffer
-    let promise: EventLoopPromise<UpstreamResponse>
+    let reply: Reply
     /// The connection carrying it, once it has one: a timeout or cancellation closes it, since
     /// an answer may still be on its way and the connection cannot carry another request.
     var channel: (any Channel)?
+    /// Why it was ended from outside, for a stream already handed to its reader.
+    private(set) var abortError: (any Error)?
     private var timer: Scheduled<Void>?
-    private(set) var isFinished = false
+    private var isReplied = false
+    /// Nothing more will happen on its connection for it: answered whole, its stream ended,
+    /// failed, or aborted.
+    private(set) var isOver = false
 
-    init(endpoint: UpstreamEndpoint, head: HTTPRequestHead, body: ByteBuffer, promise: EventLoopPromise<UpstreamResponse>) {
+    init(endpoint: UpstreamEndpoint, head: HTTPRequestHead, body: ByteBuffer, reply: Reply) {
         self.endpoint = endpoint
         self.head = head
         self.body = body
-        self.promise = promise
+        self.reply = reply
     }
 
-    /// Fails the exchange when `deadline` passes first; connecting counts against it too.
-    func expire(at deadline: NIODeadline) {
-        timer = promise.futureResult.eventLoop.scheduleTask(deadline: deadline) { [self] in
+    var isStreamed: Bool {
+        if case .streamed = reply { return true }
+        return false
+    }
+
+    /// Fails the exchange when `deadline` passes first. It counts connecting, and for a
+    /// stream, the whole body.
+    func expire(at deadline: NIODeadline, on loop: any EventLoop) {
+        timer = loop.scheduleTask(deadline: deadline) { [self] in
             abort(UpstreamConnectionError(.timeout, "no complete answer from \(endpoint.hostHeader) before the deadline"))
         }
     }
 
-    func succeed(_ response: UpstreamResponse) {
-        guard finish() else { return }
+    func answer(_ response: UpstreamResponse) {
+        guard !isReplied, case .whole(let promise) = reply else { return }
+        isReplied = true
+        end()
+        promise.succeed(response)
+    }
+
+    /// Hands over a streamed answer; the exchange lasts until ``end()``.
+    func answer(_ response: UpstreamStreamingResponse) {
+        guard !isReplied, case .streamed(let promise) = reply else { return }
+        isReplied = true
         promise.succeed(response)
     }
 
     func fail(_ error: any Error) {
-        guard finish() else { return }
-        promise.fail(error)
+        end()
+        guard !isReplied else { return }
+        isReplied = true
+        switch reply {
+        case .whole(let promise): promise.fail(error)
+        case .streamed(let promise): promise.fail(error)
+        }
     }
 
     /// Ends the exchange from outside its connection (deadline, cancellation).
     func abort(_ error: any Error) {
-        guard !isFinished else { return }
+        guard !isOver else { return }
+        abortError = error
         fail(error)
         channel?.close(promise: nil)
     }
 
-    private func finish() -> Bool {
-        guard !isFinished else { return false }
-        isFinished = true
+    func end() {
+        isOver = true
         timer?.cancel()
         timer = nil
-        return true
     }
 }
 
@@ -73,4 +103,11 @@ public struct UpstreamResponse: Sendable {
     public var status: HTTPResponseStatus
     public var headers: HTTPHeaders
     public var body: ByteBuffer
+}
+
+/// An upstream answer's head, with its body still arriving.
+public struct UpstreamStreamingResponse: Sendable {
+    public var status: HTTPResponseStatus
+    public var headers: HTTPHeaders
+    public var body: UpstreamBody
 }

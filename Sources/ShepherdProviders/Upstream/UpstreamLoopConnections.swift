@@ -51,7 +51,7 @@ final class UpstreamLoopConnections: @unchecked Sendable {
             switch result {
             case .success(let connection):
                 // An exchange that timed out while connecting leaves a fresh connection for the next.
-                if exchange.isFinished {
+                if exchange.isOver {
                     release(connection)
                 } else {
                     connection.handler.start(exchange)

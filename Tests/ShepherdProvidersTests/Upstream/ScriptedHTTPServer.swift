@@ -11,6 +11,9 @@ final class ScriptedHTTPServer: Sendable {
         /// `close` ends the connection after the answer, saying so in a `Connection: close`
         /// header unless `announce` is false; `chunks` above 1 sends the body chunked.
         case respond(status: HTTPResponseStatus = .ok, headers: [(String, String)] = [], body: String, close: Bool = false, announce: Bool = true, chunks: Int = 1)
+        /// A chunked event stream: `pieces`, each flushed on its own `gap` after the one before;
+        /// then the end, or nothing more when `hangAfter` is set.
+        case stream(pieces: [String], gap: TimeAmount = .zero, hangAfter: Bool = false)
         /// Reads the request and never answers.
         case hang
         /// Closes the connection without a byte of answer.
@@ -64,6 +67,23 @@ final class ScriptedHTTPServer: Sendable {
     }
 
     private final class ScriptedHandler: ChannelInboundHandler, @unchecked Sendable {
+        /// Writes the pieces one by one, each after `gap`, on the connection's loop.
+        func send(_ pieces: ArraySlice<String>, gap: TimeAmount, hangAfter: Bool, context: ChannelHandlerContext) {
+            guard let piece = pieces.first else {
+                if !hangAfter { context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
+                return
+            }
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: piece)))), promise: nil)
+            let rest = pieces.dropFirst()
+            let next = { self.send(rest, gap: gap, hangAfter: hangAfter, context: context) }
+            if gap == .zero {
+                next()
+            } else {
+                let loopBound = NIOLoopBound(next, eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: gap) { loopBound.value() }
+            }
+        }
+
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
 
@@ -98,6 +118,10 @@ final class ScriptedHTTPServer: Sendable {
                 return
             case .drop:
                 context.close(promise: nil)
+            case .stream(let pieces, let gap, let hangAfter):
+                let headers = HTTPHeaders([("Content-Type", "text/event-stream")])
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+                send(pieces[...], gap: gap, hangAfter: hangAfter, context: context)
             case .respond(let status, let extra, let text, let close, let announce, let chunks):
                 var headers = HTTPHeaders(extra)
                 if chunks == 1 { headers.add(name: "Content-Length", value: String(text.utf8.count)) }
