@@ -61,8 +61,12 @@ struct StreamTranscript {
 
     /// Reads an event; returns false when it must not be forwarded.
     private mutating func observe(_ event: ArraySlice<UInt8>) -> Bool {
-        for line in event.split(separator: 0x0A) {
-            var line = line
+        // Line by line without `split`, which allocated an array of lines per event.
+        var rest = event[...]
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: 0x0A) ?? rest.endIndex
+            var line = rest[..<end]
+            rest = end < rest.endIndex ? rest[(end + 1)...] : rest[rest.endIndex...]
             if line.last == 0x0D { line = line.dropLast() }
             guard line.starts(with: Self.dataPrefix) else { continue }
             var payload = line.dropFirst(5)
