@@ -35,8 +35,14 @@ public final class SQLiteLedgerStore: SynchronousLedgerAppending {
     }
 
     private static func insert(_ records: [UsageRecord], into db: Database) throws {
+        let statement = try db.cachedStatement(sql: Self.insertSQL)
+        if records.count == 1 {
+            // A lone row is its own transaction (autocommit), as durable as one in BEGIN…COMMIT.
+            // Those two statements are parsed anew on every call, and cost as much as the insert.
+            try statement.execute(arguments: Self.arguments(records[0]))
+            return
+        }
         try db.inTransaction(.immediate) {
-            let statement = try db.cachedStatement(sql: Self.insertSQL)
             for record in records { try statement.execute(arguments: Self.arguments(record)) }
             return .commit
         }
