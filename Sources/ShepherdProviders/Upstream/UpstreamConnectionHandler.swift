@@ -69,7 +69,13 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable
         case .body(var part):
             guard !skippingInformational else { return }
             if let source {
-                if case .stopProducing = source.yield(part) { readingPaused = true }
+                // The pause follows the latest answer: the sequence asks for more by callback only
+                // after a `.stopProducing`, so a `.produceMore` after one must lift it here.
+                switch source.yield(part) {
+                case .stopProducing: readingPaused = true
+                case .produceMore: resumeReading(stream: streams)
+                case .dropped: break  // the reader has gone; readerLeft closes the connection
+                }
                 return
             }
             if body == nil {
