@@ -16,7 +16,7 @@ public struct GatewayApplication: Sendable {
     let keyStore: (any KeyStore)?
     let drain = DrainState()
     let httpClient: HTTPClient
-    /// Whole answers from OpenAI-compatible upstreams; streams and the native providers use `httpClient`.
+    /// The providers' connections to their upstreams.
     let upstreamPool: UpstreamConnectionPool
     let logger: Logger
     public let board: ResilienceBoard
@@ -60,8 +60,8 @@ public struct GatewayApplication: Sendable {
             switch provider.kind {
             case .openai: providers[provider.name] = OpenAIProvider(config: provider, client: httpClient, pool: upstreamPool)
             case .mock: providers[provider.name] = MockProvider(config: provider)
-            case .gemini: providers[provider.name] = GeminiProvider(config: provider, client: httpClient)
-            case .anthropic: providers[provider.name] = AnthropicProvider(config: provider, client: httpClient)
+            case .gemini: providers[provider.name] = GeminiProvider(config: provider, client: httpClient, pool: upstreamPool)
+            case .anthropic: providers[provider.name] = AnthropicProvider(config: provider, client: httpClient, pool: upstreamPool)
             }
         }
         let costs = CostCalculator(prices: config.pricing)

@@ -13,17 +13,18 @@ public struct AnthropicProvider: ChatProvider {
     public static let apiVersion = "2023-06-01"
 
     public let name: String
-    private let endpoint: String
+    private let endpoint: UpstreamURL
     private let apiKey: String?
     private let http: UpstreamHTTP
 
-    public init(config: ProviderConfig, client: HTTPClient) {
+    /// - Parameter pool: the gateway's own connections; without it (the SDK) calls go through `client`.
+    public init(config: ProviderConfig, client: HTTPClient, pool: UpstreamConnectionPool? = nil) {
         self.name = config.name
         var base = config.baseURL ?? Self.defaultBaseURL
         while base.hasSuffix("/") { base.removeLast() }
-        self.endpoint = base + "/messages"
+        self.endpoint = UpstreamURL(base + "/messages")
         self.apiKey = config.apiKey?.value
-        self.http = UpstreamHTTP(provider: config.name, client: client, redactor: Redactor(secrets: [config.apiKey?.value].compactMap { $0 }))
+        self.http = UpstreamHTTP(provider: config.name, client: client, pool: pool, redactor: Redactor(secrets: [config.apiKey?.value].compactMap { $0 }))
     }
 
     public func complete(_ call: UpstreamCall) async throws -> UpstreamReply {
@@ -35,25 +36,25 @@ public struct AnthropicProvider: ChatProvider {
             throw UpstreamFailure(provider: name, model: model, untranslatable: error)
         }
         let stream = call.request.isStream
-        var request = HTTPClientRequest(url: endpoint)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: stream ? "text/event-stream" : "application/json")
-        request.headers.add(name: "User-Agent", value: "shepherd")
-        request.headers.add(name: "X-Request-ID", value: call.requestID)
-        request.headers.add(name: "anthropic-version", value: Self.apiVersion)
-        if let apiKey { request.headers.add(name: "x-api-key", value: apiKey) }
-        request.body = .bytes(ByteBuffer(bytes: try WireJSON.encode(body)))
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: stream ? "text/event-stream" : "application/json")
+        headers.add(name: "User-Agent", value: "shepherd")
+        headers.add(name: "X-Request-ID", value: call.requestID)
+        headers.add(name: "anthropic-version", value: Self.apiVersion)
+        if let apiKey { headers.add(name: "x-api-key", value: apiKey) }
 
-        let response = try await http.send(request, call: call, errorMessage: Self.errorMessage(in:))
+        let reply = try await http.post(
+            to: endpoint, headers: headers, body: ByteBuffer(bytes: try WireJSON.encode(body)), call: call,
+            errorMessage: Self.errorMessage(in:))
         let created = Int(Date().timeIntervalSince1970)
         if stream {
             let translator = AnthropicStreamTranslator(model: model, created: created) { [name, http] status, message in
                 UpstreamFailure(provider: name, model: model, kind: .status(status), message: http.redactor.redact(message))
             }
-            return .stream(try http.translate(response, with: translator, model: model))
+            return .stream(try http.translate(reply, with: translator, model: model))
         }
-        let bytes = try await http.collect(response, model: model)
+        guard case .whole(let bytes) = reply.body else { preconditionFailure("a call that is not a stream is answered whole") }
         let answer: AnthropicWire.Response
         do {
             answer = try WireJSON.decode(AnthropicWire.Response.self, from: bytes.readableBytesView)
