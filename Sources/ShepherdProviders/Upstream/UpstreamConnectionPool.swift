@@ -34,7 +34,7 @@ public final class UpstreamConnectionPool: Sendable {
         let tls = TLSContextCache(configuration: configuration.tls)
         var loops: [ObjectIdentifier: UpstreamLoopConnections] = [:]
         for loop in group.makeIterator() {
-            loops[ObjectIdentifier(loop)] = UpstreamLoopConnections(loop: loop, configuration: configuration, tls: tls.context)
+            loops[ObjectIdentifier(loop)] = UpstreamLoopConnections(loop: loop, configuration: configuration, tls: tls)
         }
         self.loops = loops
     }
@@ -109,8 +109,9 @@ public final class UpstreamConnectionPool: Sendable {
     }
 }
 
-/// The TLS context, made on the first https connection: making it loads the trust roots.
-private final class TLSContextCache: Sendable {
+/// The TLS context, made on the first https connection: making it loads and parses the
+/// system's trust roots, tens of milliseconds that must not stall an event loop.
+final class TLSContextCache: Sendable {
     private let configuration: TLSConfiguration
     private let made = Mutex<NIOSSLContext?>(nil)
 
@@ -120,12 +121,16 @@ private final class TLSContextCache: Sendable {
         self.configuration = configuration
     }
 
-    @Sendable func context() throws -> NIOSSLContext {
-        try made.withLock { made in
-            if let made { return made }
-            let context = try NIOSSLContext(configuration: configuration)
-            made = context
-            return context
+    /// The context, made on NIO's blocking-work pool the first time.
+    func context(on loop: any EventLoop) -> EventLoopFuture<NIOSSLContext> {
+        if let context = made.withLock({ $0 }) { return loop.makeSucceededFuture(context) }
+        return NIOThreadPool.singleton.runIfActive(eventLoop: loop) { [self] in
+            try made.withLock { made in
+                if let made { return made }
+                let context = try NIOSSLContext(configuration: configuration)
+                made = context
+                return context
+            }
         }
     }
 }

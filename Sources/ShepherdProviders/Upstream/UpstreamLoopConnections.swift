@@ -26,12 +26,12 @@ final class UpstreamConnection: @unchecked Sendable {
 final class UpstreamLoopConnections: @unchecked Sendable {
     let loop: any EventLoop
     private let configuration: UpstreamConnectionPool.Configuration
-    private let tls: @Sendable () throws -> NIOSSLContext
+    private let tls: TLSContextCache
     private var idle: [UpstreamEndpoint: [UpstreamConnection]] = [:]
     private var sweep: RepeatedTask?
     private var isShutDown = false
 
-    init(loop: any EventLoop, configuration: UpstreamConnectionPool.Configuration, tls: @escaping @Sendable () throws -> NIOSSLContext) {
+    init(loop: any EventLoop, configuration: UpstreamConnectionPool.Configuration, tls: TLSContextCache) {
         self.loop = loop
         self.configuration = configuration
         self.tls = tls
@@ -110,12 +110,11 @@ final class UpstreamLoopConnections: @unchecked Sendable {
     }
 
     private func connect(to endpoint: UpstreamEndpoint) -> EventLoopFuture<UpstreamConnection> {
-        let tlsContext: NIOSSLContext?
-        do {
-            tlsContext = endpoint.usesTLS ? try tls() : nil
-        } catch {
-            return loop.makeFailedFuture(error)
-        }
+        guard endpoint.usesTLS else { return connect(to: endpoint, tls: nil) }
+        return tls.context(on: loop).flatMap { [self] context in connect(to: endpoint, tls: context) }
+    }
+
+    private func connect(to endpoint: UpstreamEndpoint, tls tlsContext: NIOSSLContext?) -> EventLoopFuture<UpstreamConnection> {
         let handler = UpstreamConnectionHandler(maxResponseBytes: configuration.maxResponseBytes)
         let serverName = endpoint.hostIsIPAddress ? nil : endpoint.host
         return ClientBootstrap(group: loop)
