@@ -174,7 +174,10 @@ struct ResilienceTests {
             let response = try await client.chat(userMessage("chat", "x"))
             #expect(response.status == .gatewayTimeout)
             #expect(response.errorEnvelope?.code == "upstream_timeout")
-            #expect(started.duration(to: .now) < .seconds(2))
+            // The bound only catches a hang. It was 2 s, but the whole suite shares two cores: its
+            // CPU-bound tests have held Swift's task pool for up to ten seconds (measured with a
+            // watchdog task), and this test's clock runs on through that.
+            #expect(started.duration(to: .now) < .seconds(20))
         }
     }
 
