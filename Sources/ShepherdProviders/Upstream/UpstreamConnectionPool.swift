@@ -4,13 +4,15 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// The gateway's HTTP/1.1 client for whole answers: keep-alive connections per event loop and
-/// upstream, leased on the loop the caller runs on.
+/// The gateway's HTTP/1.1 client for its upstreams, whole answers and streams: keep-alive
+/// connections per event loop and upstream, leased on the loop of the request's client
+/// connection.
 ///
-/// It exists for the hot path. AsyncHTTPClient, which the streams and the SDK still use, does
-/// more per request than a gateway needs (a pool state machine shared by all loops, a request
-/// bag, its head flushed apart from its body); this pool does only what a request to a known
-/// upstream needs: lease, write once, gather the answer, release.
+/// It exists for the hot path. AsyncHTTPClient, which the SDK still uses, does more per request
+/// than a gateway needs (a pool state machine shared by all loops behind a lock, a request bag,
+/// the head flushed apart from the body); this pool does only what a call to a known upstream
+/// needs: lease, write once, read the answer, release. Measured: 20–30 % less CPU per request
+/// (docs/PERFORMANCE.md, fifth pass).
 public final class UpstreamConnectionPool: Sendable {
     public struct Configuration: Sendable {
         public var connectTimeout: TimeAmount = .seconds(10)
