@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Hummingbird
 import Logging
 import NIOCore
@@ -15,7 +14,6 @@ public struct GatewayApplication: Sendable {
     let proxy: ChatProxy
     let keyStore: (any KeyStore)?
     let drain = DrainState()
-    let httpClient: HTTPClient
     /// The providers' connections to their upstreams.
     let upstreamPool: UpstreamConnectionPool
     let logger: Logger
@@ -53,15 +51,14 @@ public struct GatewayApplication: Sendable {
         }
         self.keyStore = store
         self.ledgerWriter = LedgerWriter(store: self.ledger, logger: logger)
-        self.httpClient = Self.makeHTTPClient()
         self.upstreamPool = UpstreamConnectionPool()
         var providers: [String: any ChatProvider] = [:]
         for provider in config.providers {
             switch provider.kind {
-            case .openai: providers[provider.name] = OpenAIProvider(config: provider, client: httpClient, pool: upstreamPool)
+            case .openai: providers[provider.name] = OpenAIProvider(config: provider, pool: upstreamPool)
             case .mock: providers[provider.name] = MockProvider(config: provider)
-            case .gemini: providers[provider.name] = GeminiProvider(config: provider, client: httpClient, pool: upstreamPool)
-            case .anthropic: providers[provider.name] = AnthropicProvider(config: provider, client: httpClient, pool: upstreamPool)
+            case .gemini: providers[provider.name] = GeminiProvider(config: provider, pool: upstreamPool)
+            case .anthropic: providers[provider.name] = AnthropicProvider(config: provider, pool: upstreamPool)
             }
         }
         let costs = CostCalculator(prices: config.pricing)
@@ -85,21 +82,6 @@ public struct GatewayApplication: Sendable {
             shadow: ShadowMirror(
                 config: config, providers: providers, accounting: accounting, rollouts: rollouts,
                 limiter: ShadowLimiter(maxConcurrent: 32)))
-    }
-
-    /// A client sized for a gateway: many keep-alive connections per upstream host, no
-    /// redirects (a provider that redirects is misconfigured), no decompression.
-    static func makeHTTPClient() -> HTTPClient {
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10)),
-            connectionPool: .init(idleTimeout: .seconds(90), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024),
-            decompression: .disabled)
-        configuration.httpVersion = .automatic
-        // No tracer: with the default (a no-op tracer) the client still parses every URL to
-        // describe a span nobody records, a few percent of the gateway's CPU.
-        configuration.tracing.tracer = nil
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     public func buildRouter() -> Router<GatewayRequestContext> {
@@ -132,7 +114,7 @@ public struct GatewayApplication: Sendable {
         // Shut down in reverse order: the server drains, then the upstream client closes, then
         // the ledger writer flushes, then a PostgreSQL ledger disconnects.
         if let service = ledger as? any Service { app.addServices(service) }
-        app.addServices(ledgerWriter, rolloutService, HTTPClientService(client: httpClient, pool: upstreamPool), DrainWatcher(state: drain))
+        app.addServices(ledgerWriter, rolloutService, UpstreamPoolService(pool: upstreamPool), DrainWatcher(state: drain))
         let rolloutService = self.rolloutService
         let config = self.config
         app.beforeServerStarts { await rolloutService.restore(config: config) }
@@ -140,13 +122,11 @@ public struct GatewayApplication: Sendable {
     }
 }
 
-/// Shuts the upstream client down after the server has drained.
-struct HTTPClientService: Service {
-    let client: HTTPClient
+/// Closes the upstream connections after the server has drained.
+struct UpstreamPoolService: Service {
     let pool: UpstreamConnectionPool
     func run() async throws {
         try? await gracefulShutdown()
         await pool.shutdown()
-        try await client.shutdown()
     }
 }

@@ -16,14 +16,23 @@ public struct GeminiProvider: ChatProvider {
     private let apiKey: String?
     private let http: UpstreamHTTP
 
-    /// - Parameter pool: the gateway's own connections; without it (the SDK) calls go through `client`.
-    public init(config: ProviderConfig, client: HTTPClient, pool: UpstreamConnectionPool? = nil) {
+    /// Calls go through `client` (the SDK).
+    public init(config: ProviderConfig, client: HTTPClient) {
+        self.init(config: config, transport: .client(client))
+    }
+
+    /// Calls go through the gateway's own connections.
+    public init(config: ProviderConfig, pool: UpstreamConnectionPool) {
+        self.init(config: config, transport: .pool(pool))
+    }
+
+    private init(config: ProviderConfig, transport: UpstreamHTTP.Transport) {
         self.name = config.name
         var base = config.baseURL ?? Self.defaultBaseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.apiKey = config.apiKey?.value
-        self.http = UpstreamHTTP(provider: config.name, client: client, pool: pool, redactor: Redactor(secrets: [config.apiKey?.value].compactMap { $0 }))
+        self.http = UpstreamHTTP(provider: config.name, transport: transport, redactor: Redactor(secrets: [config.apiKey?.value].compactMap { $0 }))
     }
 
     public func complete(_ call: UpstreamCall) async throws -> UpstreamReply {

@@ -13,13 +13,22 @@ public struct OpenAIProvider: ChatProvider {
     private let authorization: String?
     private let http: UpstreamHTTP
 
-    /// - Parameter pool: the gateway's own connections; without it (the SDK) calls go through `client`.
-    public init(config: ProviderConfig, client: HTTPClient, pool: UpstreamConnectionPool? = nil) {
+    /// Calls go through `client` (the SDK).
+    public init(config: ProviderConfig, client: HTTPClient) {
+        self.init(config: config, transport: .client(client))
+    }
+
+    /// Calls go through the gateway's own connections.
+    public init(config: ProviderConfig, pool: UpstreamConnectionPool) {
+        self.init(config: config, transport: .pool(pool))
+    }
+
+    private init(config: ProviderConfig, transport: UpstreamHTTP.Transport) {
         self.name = config.name
         self.endpoint = UpstreamURL((config.baseURL ?? "") + "/chat/completions")
         self.authorization = config.apiKey.map { "Bearer \($0.value)" }
         self.http = UpstreamHTTP(
-            provider: config.name, client: client, pool: pool, redactor: Redactor(secrets: [config.apiKey?.value].compactMap { $0 }))
+            provider: config.name, transport: transport, redactor: Redactor(secrets: [config.apiKey?.value].compactMap { $0 }))
     }
 
     public func complete(_ call: UpstreamCall) async throws -> UpstreamReply {

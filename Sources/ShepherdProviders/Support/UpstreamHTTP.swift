@@ -12,9 +12,14 @@ import ShepherdCore
 /// In the gateway every call goes through its ``UpstreamConnectionPool``; in the SDK, which
 /// has no pool, through the AsyncHTTPClient it was given.
 struct UpstreamHTTP: Sendable {
+    /// How calls reach the upstream.
+    enum Transport: Sendable {
+        case pool(UpstreamConnectionPool)
+        case client(HTTPClient)
+    }
+
     let provider: String
-    let client: HTTPClient
-    let pool: UpstreamConnectionPool?
+    let transport: Transport
     let redactor: Redactor
     /// Upper bound on a non-streamed answer held in memory.
     let maxResponseBytes = 256 * 1024 * 1024
@@ -42,9 +47,18 @@ struct UpstreamHTTP: Sendable {
         to url: UpstreamURL, headers: HTTPHeaders, body: ByteBuffer, call: UpstreamCall,
         errorMessage: @Sendable (ByteBuffer) -> String?
     ) async throws -> Answer {
-        if let pool {
+        switch transport {
+        case .pool(let pool):
             return try await post(to: url, headers: headers, body: body, call: call, through: pool, errorMessage: errorMessage)
+        case .client(let client):
+            return try await post(to: url, headers: headers, body: body, call: call, through: client, errorMessage: errorMessage)
         }
+    }
+
+    private func post(
+        to url: UpstreamURL, headers: HTTPHeaders, body: ByteBuffer, call: UpstreamCall, through client: HTTPClient,
+        errorMessage: @Sendable (ByteBuffer) -> String?
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: url.string)
         request.method = .POST
         request.headers = headers
