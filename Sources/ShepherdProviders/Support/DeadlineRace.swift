@@ -18,10 +18,7 @@ public enum DeadlineRace {
     ) async throws -> Value? {
         let work = Task(executorPreference: PreferredExecutor.current) { try await operation() }
         let fired = Fired()
-        let remaining = ContinuousClock.now.duration(to: deadline)
-        let (seconds, attoseconds) = remaining.components
-        let nanoseconds = max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(nanoseconds)) {
+        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(deadline: .from(deadline)) {
             fired.set()
             work.cancel()
         }
