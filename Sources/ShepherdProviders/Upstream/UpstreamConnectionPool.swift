@@ -68,11 +68,12 @@ public final class UpstreamConnectionPool: Sendable {
 
     /// The caller's own loop when it runs on one of the group's, else its client connection's,
     /// else the group's next.
-    private func connections(for connectionLoop: (any EventLoop)?) -> (any EventLoop, UpstreamLoopConnections) {
+    private func leasingLoop() -> (any EventLoop, UpstreamLoopConnections) {
         if let current = MultiThreadedEventLoopGroup.currentEventLoop, let connections = loops[ObjectIdentifier(current)] {
             return (current, connections)
         }
-        if let connectionLoop, let connections = loops[ObjectIdentifier(connectionLoop)] {
+        // The task-local is read only here: a caller already on a loop skips its lookup.
+        if let connectionLoop = ConnectionEventLoop.current, let connections = loops[ObjectIdentifier(connectionLoop)] {
             return (connectionLoop, connections)
         }
         let next = group.next()
@@ -84,7 +85,7 @@ public final class UpstreamConnectionPool: Sendable {
         _ request: UpstreamRequest, deadline: NIODeadline, reply: (any EventLoop) -> UpstreamExchange.Reply,
         result: (UpstreamExchange.Reply) async throws -> Answer
     ) async throws -> Answer {
-        let (loop, connections) = connections(for: ConnectionEventLoop.current)
+        let (loop, connections) = leasingLoop()
         var headers = request.headers
         headers.add(name: "Host", value: request.endpoint.hostHeader)
         headers.add(name: "Content-Length", value: String(request.body.readableBytes))
