@@ -18,6 +18,10 @@ public final class UpstreamConnectionPool: Sendable {
         public var connectTimeout: TimeAmount = .seconds(10)
         /// Connections unused this long are closed.
         public var idleTimeout: TimeAmount = .seconds(60)
+        /// Connections to one upstream at most, open or opening. Each event loop has an equal
+        /// share; a request beyond its loop's share waits, in order, for a connection to free,
+        /// within its deadline. It keeps a burst from opening thousands of sockets to a provider.
+        public var maxConnectionsPerUpstream = 1_024
         /// Idle connections kept per event loop and upstream; more are closed when released.
         public var maxIdleConnectionsPerLoop = 512
         /// An answer longer than this fails rather than filling memory.
@@ -34,9 +38,10 @@ public final class UpstreamConnectionPool: Sendable {
     public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, configuration: Configuration = Configuration()) {
         self.group = group
         let tls = TLSContextCache(configuration: configuration.tls)
+        let all = Array(group.makeIterator())
         var loops: [ObjectIdentifier: UpstreamLoopConnections] = [:]
-        for loop in group.makeIterator() {
-            loops[ObjectIdentifier(loop)] = UpstreamLoopConnections(loop: loop, configuration: configuration, tls: tls)
+        for loop in all {
+            loops[ObjectIdentifier(loop)] = UpstreamLoopConnections(loop: loop, configuration: configuration, loopCount: all.count, tls: tls)
         }
         self.loops = loops
     }

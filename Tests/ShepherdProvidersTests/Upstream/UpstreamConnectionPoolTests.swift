@@ -187,6 +187,52 @@ struct UpstreamConnectionPoolTests {
         await server.stop()
     }
 
+    /// A pool allowed `perLoop` connections per upstream on each event loop.
+    private func cappedPool(perLoop: Int) -> UpstreamConnectionPool {
+        var configuration = UpstreamConnectionPool.Configuration()
+        configuration.maxConnectionsPerUpstream = perLoop * NIOSingletons.groupLoopCountSuggestion
+        return UpstreamConnectionPool(configuration: configuration)
+    }
+
+    @Test("requests beyond the connection cap wait for a free connection and all get their answers")
+    func connectionCap() async throws {
+        let server = try await ScriptedHTTPServer { .stream(pieces: ["echo ", $0.body], gap: .milliseconds(20)) }
+        let pool = cappedPool(perLoop: 2)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<12 {
+                group.addTask {
+                    let response = try await send(pool, to: server.url(), body: "\(index)")
+                    #expect(String(buffer: response.body) == "echo \(index)")
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(server.received.count == 12)
+        #expect(server.acceptedConnections == 2)
+        await pool.shutdown()
+        await server.stop()
+    }
+
+    @Test("a request waiting at the cap times out by its own deadline; a closed connection's place goes to the next")
+    func connectionCapWaiters() async throws {
+        let server = try await ScriptedHTTPServer { $0.body == "hang" ? .hang : .respond(body: "ok") }
+        let pool = cappedPool(perLoop: 1)
+        let hung = Task { try await send(pool, to: server.url(), body: "hang") }
+        while server.received.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await connectionError { try await send(pool, to: server.url(), within: .milliseconds(200)) }?.code == .timeout)
+        #expect(server.acceptedConnections == 1)
+
+        let waiting = Task { try await send(pool, to: server.url(), body: "after") }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(server.received.count == 1)
+        // Cancelling the hung request closes its connection; the waiter gets a new one.
+        hung.cancel()
+        #expect(String(buffer: try await waiting.value.body) == "ok")
+        #expect(server.acceptedConnections == 2)
+        await pool.shutdown()
+        await server.stop()
+    }
+
     @Test("a streamed answer arrives piece by piece; its connection then carries the next request")
     func streamed() async throws {
         let pieces = (0..<5).map { "data: {\"n\":\($0)}\n\n" }
