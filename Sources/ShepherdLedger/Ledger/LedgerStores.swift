@@ -11,7 +11,7 @@ public enum LedgerStores {
         let clock = ReservationClock(lifetime: config.reservationLifetime)
         switch config.storage {
         case .sqlite:
-            return try SQLiteLedgerStore(path: try config.sqlitePath(), clock: clock)
+            return try SQLiteLedgerStore(path: try config.sqlitePath(), clock: clock, logger: logger)
         case .postgres(let url):
             return try PostgresLedgerStore(url: url, logger: logger, clock: clock)
         case .disabled:

@@ -1,30 +1,47 @@
 import Foundation
 import GRDB
+import Logging
+import ServiceLifecycle
 
 /// The ledger in SQLite: WAL with `synchronous = NORMAL`, so a committed row survives the
 /// gateway being killed (only a power cut can lose the last transactions). Can share the key
 /// store's database file.
-public final class SQLiteLedgerStore: SynchronousLedgerAppending {
+///
+/// Run it as a service to move the log into the database file in the background
+/// (``WALCheckpointer``); without that, the writers checkpoint on their own, later.
+public final class SQLiteLedgerStore: SynchronousLedgerAppending, Service {
     private let database: DatabasePool
+    private let checkpointer: WALCheckpointer
     let clock: ReservationClock
 
     /// - Parameter clock: how long budget reservations live (``GatewayConfig/reservationLifetime``
     ///   for a gateway) and the time they are measured against.
-    public init(path: String, clock: ReservationClock = ReservationClock()) throws {
+    public init(path: String, clock: ReservationClock = ReservationClock(), logger: Logger = Logger(label: "shepherd.ledger")) throws {
         self.clock = clock
+        checkpointer = WALCheckpointer(path: path, logger: logger)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             // WAL + NORMAL: commits reach the OS before returning, which is what kill -9 needs.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.fallbackPages)")
         }
         database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
     }
 
+    /// Checkpoints the log in the background until cancelled or shut down (``WALCheckpointer``).
+    public func run() async throws {
+        try await checkpointer.run()
+    }
+
+    /// Background checkpoints so far (for tests).
+    var completedCheckpoints: Int { checkpointer.completedCheckpoints }
+
     public func append(_ records: [UsageRecord]) async throws {
         guard !records.isEmpty else { return }
         try await database.writeWithoutTransaction { db in try Self.insert(records, into: db) }
+        checkpointer.noteCommitted(rows: records.count)
     }
 
     /// The writer queue's `sync` runs the commit on the caller's thread when no other write
@@ -32,6 +49,7 @@ public final class SQLiteLedgerStore: SynchronousLedgerAppending {
     public func appendNow(_ records: [UsageRecord]) throws {
         guard !records.isEmpty else { return }
         try database.writeWithoutTransaction { db in try Self.insert(records, into: db) }
+        checkpointer.noteCommitted(rows: records.count)
     }
 
     private static func insert(_ records: [UsageRecord], into db: Database) throws {
