@@ -83,9 +83,10 @@ final class BoundConnections: Sendable {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with the first `limit` open connections' tasks on their channels' event loops
-    /// (by default one per loop).
+    /// (by default one per loop), a streamed response's head leaving with its first body part.
     static func eventLoopBoundHTTP1(
-        limit: Int = NIOSingletons.groupLoopCountSuggestion, configuration: HTTP1Channel.Configuration = .init()
+        limit: Int = NIOSingletons.groupLoopCountSuggestion,
+        configuration: HTTP1Channel.Configuration = .init(additionalChannelHandlers: [ResponseHeadCoalescer()])
     ) -> HTTPServerBuilder {
         let bound = BoundConnections(limit: limit)
         return HTTPServerBuilder { responder in
