@@ -68,6 +68,52 @@ struct SQLiteLedgerStoreTests {
         }
     }
 
+    @Test("every field of a row lands in its own column, nulls as NULL")
+    func everyColumn() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteLedgerStore(path: path)
+            let full = UsageRecord(
+                id: "full", time: Date(timeIntervalSince1970: 1_750_000_000.5), keyID: "key_f", publicModel: "chat",
+                provider: "relay", targetModel: "gemini-2.5-flash", attempts: 2, status: 502, inputTokens: 11,
+                cachedInputTokens: 3, outputTokens: 7, imageCount: 4, audioSeconds: decimal("1.5"), videoSeconds: decimal("2.25"),
+                costUSD: decimal("0.000123"), priced: false, estimated: true, firstByteMs: 13, totalMs: 99, rolloutStep: 2,
+                shadow: true)
+            let bare = UsageRecord(id: "bare", publicModel: "chat", provider: "openai", targetModel: "gpt-4o")
+            try store.appendNow([full])
+            try store.appendNow([bare])
+            let rows = try DatabaseQueue(path: path).read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM ledger_usage ORDER BY id DESC")
+            }
+            let stored = try #require(rows.first)
+            #expect(stored["id"] as String == "full")
+            #expect(stored["shadow"] as Bool == true)
+            #expect(stored["time"] as Double == 1_750_000_000.5)
+            #expect(stored["key_id"] as String? == "key_f")
+            #expect(stored["public_model"] as String == "chat")
+            #expect(stored["provider"] as String == "relay")
+            #expect(stored["target_model"] as String == "gemini-2.5-flash")
+            #expect(stored["attempts"] as Int == 2)
+            #expect(stored["status"] as Int == 502)
+            #expect(stored["input_tokens"] as Int == 11)
+            #expect(stored["cached_input_tokens"] as Int == 3)
+            #expect(stored["output_tokens"] as Int == 7)
+            #expect(stored["image_count"] as Int == 4)
+            #expect(stored["audio_seconds"] as String == "1.5")
+            #expect(stored["video_seconds"] as String == "2.25")
+            #expect(stored["cost_usd"] as String == "0.000123")
+            #expect(stored["priced"] as Bool == false)
+            #expect(stored["estimated"] as Bool == true)
+            #expect(stored["first_byte_ms"] as Int? == 13)
+            #expect(stored["total_ms"] as Int == 99)
+            #expect(stored["rollout_step"] as Int? == 2)
+            let empty = try #require(rows.last)
+            #expect(empty["key_id"] as String? == nil)
+            #expect(empty["first_byte_ms"] as Int? == nil)
+            #expect(empty["rollout_step"] as Int? == nil)
+            #expect(empty["audio_seconds"] as String == "0" && empty["cost_usd"] as String == "0")
+        }
+    }
+
     @Test("money is stored as exact text, never a float")
     func exactText() async throws {
         try await withTemporaryDatabase { path in

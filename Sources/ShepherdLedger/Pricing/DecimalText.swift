@@ -13,6 +13,7 @@ enum DecimalText {
 
     /// Plain digits, no exponent, no grouping: `0.000123`.
     static func format(_ value: Decimal) -> String {
-        value.description
+        // Most rows' media seconds are zero; `description` converts digit by digit even then.
+        value.isZero ? "0" : value.description
     }
 }

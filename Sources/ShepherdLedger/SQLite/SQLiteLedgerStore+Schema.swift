@@ -64,14 +64,18 @@ extension SQLiteLedgerStore {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
+    /// Each value converted by its own type, not through `any DatabaseValueConvertible`: the
+    /// existential route was two thirds of building a row's arguments (sixth pass).
     static func arguments(_ record: UsageRecord) -> StatementArguments {
-        let values: [(any DatabaseValueConvertible)?] = [
-            record.id, record.shadow, record.time.timeIntervalSince1970, record.keyID, record.publicModel,
-            record.provider, record.targetModel, record.attempts, record.status, record.inputTokens,
-            record.cachedInputTokens, record.outputTokens, record.imageCount,
-            DecimalText.format(record.audioSeconds), DecimalText.format(record.videoSeconds),
-            DecimalText.format(record.costUSD), record.priced, record.estimated, record.firstByteMs, record.totalMs,
-            record.rolloutStep,
+        let values: [DatabaseValue] = [
+            record.id.databaseValue, record.shadow.databaseValue, record.time.timeIntervalSince1970.databaseValue,
+            record.keyID?.databaseValue ?? .null, record.publicModel.databaseValue, record.provider.databaseValue,
+            record.targetModel.databaseValue, record.attempts.databaseValue, record.status.databaseValue,
+            record.inputTokens.databaseValue, record.cachedInputTokens.databaseValue, record.outputTokens.databaseValue,
+            record.imageCount.databaseValue, DecimalText.format(record.audioSeconds).databaseValue,
+            DecimalText.format(record.videoSeconds).databaseValue, DecimalText.format(record.costUSD).databaseValue,
+            record.priced.databaseValue, record.estimated.databaseValue, record.firstByteMs?.databaseValue ?? .null,
+            record.totalMs.databaseValue, record.rolloutStep?.databaseValue ?? .null,
         ]
         return StatementArguments(values)
     }
