@@ -56,6 +56,33 @@ struct LedgerIntegrationTests {
         }
     }
 
+    @Test("x-shepherd-cost-usd is the ledger row's cost, images priced per image included")
+    func costHeaderMatchesRow() async throws {
+        // The catalog prices this model per image too (0.0011 USD), besides its tokens.
+        let gateway = try TestGateway(
+            """
+            server: { auth: none }
+            storage: sqlite://ledger.db
+            providers:
+              sim: { kind: mock, latency_ms: 1 }
+            models:
+              vision: { targets: [{ provider: sim, model: gemini-3-pro-image-preview }] }
+            """)
+        let image = #"{"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}"#
+        let body = #"{"model":"vision","messages":[{"role":"user","content":[{"type":"text","text":"what is this?"},\#(image),\#(image)]}]}"#
+        try await gateway.test(.live) { client in
+            let response = try await client.chat(body, key: nil)
+            #expect(response.status == .ok)
+            let header = try #require(response.headers[HTTPField.Name("x-shepherd-cost-usd")!])
+            let row = try #require(try await gateway.gateway.ledger.usage(since: nil, groupBy: []).first)
+            #expect(row.requests == 1)
+            #expect(Decimal(string: header) == row.costUSD)
+            // 2 and 12 USD per million input and output tokens, and two images.
+            let tokens = (Decimal(row.inputTokens) * 2 + Decimal(row.outputTokens) * 12) / 1_000_000
+            #expect(row.costUSD == tokens + Decimal(string: "0.0022")!)
+        }
+    }
+
     @Test("every request has one row with its tokens and exact cost; streams too; usage is reported")
     func rows() async throws {
         let gateway = try TestGateway(Self.yaml, environment: ["ADMIN": "admin"])

@@ -60,8 +60,16 @@ struct Accounting: Sendable {
         var shadow = false
     }
 
+    /// What a recorded request cost.
+    struct Charge {
+        var costUSD: Decimal
+        /// Every part of its usage had a price: the cost is whole, and `x-shepherd-cost-usd` says it.
+        var fullyPriced: Bool
+    }
+
     /// The cost of an outcome and its row, committed before returning.
-    func record(_ outcome: Outcome, logger: Logger) async -> Decimal {
+    @discardableResult
+    func record(_ outcome: Outcome, logger: Logger) async -> Charge {
         let quote = outcome.target.flatMap { target in
             outcome.usage.map { costs.quote($0, media: MediaUnits(images: outcome.images), at: target.ref) }
         }
@@ -84,7 +92,7 @@ struct Accounting: Sendable {
         } catch {
             logger.error("ledger write failed", metadata: ["shepherd.request_id": "\(outcome.requestID)"])
         }
-        return quote?.costUSD ?? 0
+        return Charge(costUSD: quote?.costUSD ?? 0, fullyPriced: quote?.priced ?? false)
     }
 
     /// Completion tokens of a stream whose upstream sent no usage, counted from its text.

@@ -82,9 +82,7 @@ extension ChatProxy {
             GatewayMetrics.upstream(provider: target.provider, model: target.model, outcome: "200", duration: attemptStarted.duration(to: .now))
             GatewayMetrics.request(route: "chat", model: modelName, status: 200, duration: started.duration(to: .now))
             headers[.contentType] = "application/json"
-            if let usage, let cost = costs.cost(of: usage, at: target.ref) {
-                headers[.shepherdCost] = CostCalculator.format(cost)
-            }
+            // x-shepherd-cost-usd is set once the ledger has priced the request (ChatProxy.handle).
             return ProxiedResponse(http: Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)), usage: usage, target: target, body: body)
         }
         let (relay, first) = try await FirstBytes.within(call.deadline, target: target) {

@@ -99,7 +99,8 @@ struct ChatProxy: Sendable {
                                 status: end.outcome.status, usage: usage, estimated: end.outcome.usage == nil, images: images,
                                 rolloutStep: rollout?.step,
                                 firstByteMs: end.firstByteMs, totalMs: Self.milliseconds(since: started)),
-                            logger: requestLogger)
+                            logger: requestLogger
+                        ).costUSD
                         await accounting.settle(reservation, actual: cost, logger: requestLogger)
                         if let keyID { board.settleKey(id: keyID, estimatedTokens: promptTokens, actualTokens: usage.totalTokens) }
                         if end.outcome.status == 200 {
@@ -114,12 +115,15 @@ struct ChatProxy: Sendable {
                 response.headers.append(contentsOf: limitHeaders)
                 if !inbound.isStream {
                     // The row is committed before the client can have the answer.
-                    let cost = await accounting.record(
+                    let charge = await accounting.record(
                         Accounting.Outcome(
                             requestID: requestID, keyID: keyID, publicModel: publicModel, target: response.target,
                             attempts: attempts.count, status: 200, usage: response.usage, images: images, rolloutStep: rollout?.step,
                             firstByteMs: Self.milliseconds(since: started), totalMs: Self.milliseconds(since: started)),
                         logger: logger)
+                    let cost = charge.costUSD
+                    // The ledger's own figure, images included: the header and the row agree.
+                    if charge.fullyPriced { response.headers[.shepherdCost] = CostCalculator.format(cost) }
                     await accounting.settle(reservation, actual: cost, logger: logger)
                     if let keyID, let usage = response.usage {
                         board.settleKey(id: keyID, estimatedTokens: promptTokens, actualTokens: usage.totalTokens)
@@ -132,7 +136,7 @@ struct ChatProxy: Sendable {
                 return response.http
             } catch {
                 let failure = GatewayError.from(error)
-                _ = await accounting.record(
+                await accounting.record(
                     Accounting.Outcome(
                         requestID: requestID, keyID: keyID, publicModel: publicModel, target: attempts.lastTarget,
                         attempts: attempts.count, status: failure.status, images: images, totalMs: Self.milliseconds(since: started)),

@@ -82,7 +82,8 @@ struct ShadowMirror: Sendable {
                 Accounting.Outcome(
                     requestID: requestID, keyID: keyID, publicModel: model.name, target: target, attempts: 1, status: status,
                     usage: usage, totalMs: Int(elapsedMs), shadow: true),
-                logger: logger)
+                logger: logger
+            ).costUSD
             let succeeded = status == 200
             let comparison = succeeded
                 ? ShadowComparison(
