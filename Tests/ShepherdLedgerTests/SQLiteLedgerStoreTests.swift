@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import Logging
+import Synchronization
 import Testing
 
 @testable import ShepherdLedger
@@ -112,6 +114,24 @@ struct SQLiteLedgerStoreTests {
             #expect(empty["rollout_step"] as Int? == nil)
             #expect(empty["audio_seconds"] as String == "0" && empty["cost_usd"] as String == "0")
         }
+    }
+
+    @Test("a checkpointer that cannot open the database waits for the shutdown instead of ending, which would stop the gateway")
+    func checkpointerThatCannotOpen() async throws {
+        let checkpointer = WALCheckpointer(path: "/nonexistent-\(UUID().uuidString)/ledger.db", logger: Logger(label: "test"))
+        let ended = Atomic<Bool>(false)
+        let service = Task {
+            await checkpointer.run()
+            ended.store(true, ordering: .relaxed)
+        }
+        try await Task.sleep(for: WALCheckpointer.interval * 5)
+        let endedEarly = ended.load(ordering: .relaxed)
+        #expect(!endedEarly)
+        service.cancel()
+        await service.value
+        let endedOnCancel = ended.load(ordering: .relaxed)
+        #expect(endedOnCancel)
+        #expect(checkpointer.completedCheckpoints == 0)
     }
 
     @Test("money is stored as exact text, never a float")

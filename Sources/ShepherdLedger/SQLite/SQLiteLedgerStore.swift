@@ -32,7 +32,7 @@ public final class SQLiteLedgerStore: SynchronousLedgerAppending, Service {
 
     /// Checkpoints the log in the background until cancelled or shut down (``WALCheckpointer``).
     public func run() async throws {
-        try await checkpointer.run()
+        await checkpointer.run()
     }
 
     /// Background checkpoints so far (for tests).

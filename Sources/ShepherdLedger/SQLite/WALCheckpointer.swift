@@ -45,11 +45,19 @@ final class WALCheckpointer: Sendable {
 
     /// Checkpoints every ``interval`` while rows arrive, until cancelled or shut down, then once
     /// more, so that a stopped gateway leaves its rows in the database file.
-    func run() async throws {
+    func run() async {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.label = "shepherd.ledger.checkpoint"
-        let connection = try DatabaseQueue(path: path, configuration: configuration)
+        let connection: DatabaseQueue
+        do {
+            connection = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            logger.warning("cannot open the ledger for background checkpoints; the writers' own checkpoint takes over", metadata: ["shepherd.error": "\(error)"])
+            // A service that returns early would stop the gateway: wait for the shutdown instead.
+            try? await gracefulShutdown()
+            return
+        }
         await cancelWhenGracefulShutdown { [self] in
             while (try? await Task.sleep(for: Self.interval)) != nil {
                 guard pendingRows.exchange(0, ordering: .relaxed) > 0 else { continue }
