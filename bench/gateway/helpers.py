@@ -85,14 +85,31 @@ ERROR_BODY = '{"error":{"message":"bench: upstream failure","type":"server_error
 def nginx_upstream(args):
     body, ctype = scenario_response(args.scenario_dir)
     sse, _ = scenario_response(os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios", "chat-stream"))
-    server = f"""\
-    server {{
-        listen 127.0.0.1:{args.port} backlog=4096;
-        location = /v1/chat/completions {{
+    if len(body) < 3000:
+        answer = f"""location = /v1/chat/completions {{
             if ($request_method != POST) {{ return 405; }}
             default_type {ctype};
             return 200 {nginx_string(body)};
+        }}"""
+    else:
+        # Past nginx's ~4 KB limit on one configuration token (a long stream): the body is a file,
+        # served through an internal redirect, which error_page makes with the method GET.
+        os.makedirs(os.path.join(args.dir, "answer"), exist_ok=True)
+        with open(os.path.join(args.dir, "answer", "body"), "wb") as f:
+            f.write(body if isinstance(body, bytes) else body.encode())
+        answer = f"""location = /v1/chat/completions {{
+            error_page 405 =200 /answer/body;
+            return 405;
         }}
+        location = /answer/body {{
+            internal;
+            root {args.dir};
+            default_type {ctype};
+        }}"""
+    server = f"""\
+    server {{
+        listen 127.0.0.1:{args.port} backlog=4096;
+        {answer}
         # A streaming answer whatever the scenario (leak check: plain and streaming in one run).
         location = /sse/v1/chat/completions {{
             default_type text/event-stream;
