@@ -17,6 +17,8 @@ struct StreamChunkTests {
         #"{"choices":null}"#,
         #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"a\":1}"}}]}}],"system_fingerprint":"fp"}"#,
         #"{"choices":[{"index":0,"delta":null}]}"#,
+        #"{"choices":[{"index":0,"delta":{"content":"héllo, 日本 🙂"}}]}"#,
+        #"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"choices":[{"index":0,"delta":{"content":"many members"}}]}"#,
         #"{}"#,
     ]
 
@@ -29,6 +31,8 @@ struct StreamChunkTests {
         #"{"choices":{"index":0}}"#,
         #"{"choices":[],"choices":[{"index":0}]}"#,
         #"{"choices":[{"index":0,"index":1}]}"#,
+        #"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"choices":[],"i":10}"#,
+        #"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"a":0}"#,
         #"{"usage":{"prompt_tokens":"9"}}"#,
         #"[1,2]"#,
         #"{"choices":[{"index":0,"delta":{"content":"cut"#,
@@ -59,5 +63,21 @@ struct StreamChunkTests {
         let escaped = try #require(StreamChunk.read(Array(Self.common[1].utf8)))
         #expect(escaped.content == "Hel\"lo\né")
         #expect(StreamChunk.read(Array("not json".utf8)) == nil)
+    }
+
+    @Test("duplicate member names are found among the first eight, past them, and across the two")
+    func seenKeys() {
+        var seen = SeenKeys()
+        let names = (0..<12).map { "key\($0)" }
+        for name in names {
+            let fresh = seen.insert(name)
+            #expect(fresh, "\(name) the first time")
+        }
+        for name in names {
+            let fresh = seen.insert(name)
+            #expect(!fresh, "\(name) again")
+        }
+        let another = seen.insert("another")
+        #expect(another)
     }
 }

@@ -72,9 +72,9 @@ public struct StreamChunk: Equatable, Sendable {
 extension ChatRequestReader {
     static func chunk(_ payload: [UInt8], members: [TopLevelJSON.Member]) throws(Unsure) -> StreamChunk {
         var chunk = StreamChunk()
-        var seen = Set<String>()
+        var seen = SeenKeys()
         for member in members {
-            guard seen.insert(member.key).inserted else { throw Unsure() }
+            guard seen.insert(member.key) else { throw Unsure() }
             var reader = ChatRequestReader(payload, member.valueRange)
             switch member.key {
             case "choices":
