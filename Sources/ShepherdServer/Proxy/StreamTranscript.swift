@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import NIOCore
 import ShepherdCore
 
@@ -20,30 +25,52 @@ struct StreamTranscript {
     }
 
     /// Consumes a chunk and returns the bytes of the events it completed, to forward.
+    ///
+    /// Events are found by searching for line ends (`memchr`), not byte by byte. When the chunk
+    /// started no event of its own and nothing is held back, the bytes forwarded are a slice of
+    /// the chunk itself, not a copy (a long stream's reads carry many events each).
     mutating func feed(_ chunk: ByteBuffer) -> ByteBuffer? {
+        let startedClean = pending.isEmpty
         pending.append(contentsOf: chunk.readableBytesView)
-        var out = ByteBuffer()
-        var start = 0
-        var index = 0
-        let bytes = pending
-        while index + 1 < bytes.count {
+        var end = 0  // the end of the last whole event
+        var forwardFrom = 0  // what is still to forward once an event has been held back
+        var out: ByteBuffer?  // made only when one is
+        var search = 0
+        while let newline = nextNewline(from: search) {
+            search = newline + 1
             // Events end with a blank line; tolerate CRLF line ends too.
-            if bytes[index] == 0x0A, bytes[index + 1] == 0x0A {
-                emit(bytes[start..<(index + 2)], into: &out)
-                start = index + 2
-                index += 2
+            let eventEnd: Int
+            if newline + 1 < pending.count, pending[newline + 1] == 0x0A {
+                eventEnd = newline + 2
+            } else if newline + 2 < pending.count, pending[newline + 1] == 0x0D, pending[newline + 2] == 0x0A {
+                eventEnd = newline + 3
+            } else {
                 continue
             }
-            if bytes[index] == 0x0A, index + 2 < bytes.count, bytes[index + 1] == 0x0D, bytes[index + 2] == 0x0A {
-                emit(bytes[start..<(index + 3)], into: &out)
-                start = index + 3
-                index += 3
-                continue
+            if !observe(pending[end..<eventEnd]) {
+                var held = out ?? ByteBuffer()
+                held.writeBytes(pending[forwardFrom..<end])
+                out = held
+                forwardFrom = eventEnd
             }
-            index += 1
+            end = eventEnd
+            search = eventEnd
         }
-        pending.removeFirst(start)
-        return out.readableBytes > 0 ? out : nil
+        defer { pending.removeFirst(end) }
+        if var held = out {
+            held.writeBytes(pending[forwardFrom..<end])
+            return held.readableBytes > 0 ? held : nil
+        }
+        guard end > 0 else { return nil }
+        return startedClean ? chunk.getSlice(at: chunk.readerIndex, length: end) : ByteBuffer(bytes: pending[..<end])
+    }
+
+    private func nextNewline(from index: Int) -> Int? {
+        guard index < pending.count else { return nil }
+        return pending.withUnsafeBufferPointer { buffer in
+            guard let found = memchr(buffer.baseAddress! + index, 0x0A, buffer.count - index) else { return nil }
+            return buffer.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
     }
 
     /// Whatever is left when the upstream closed (an unterminated last event).
