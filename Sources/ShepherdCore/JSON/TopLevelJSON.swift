@@ -251,7 +251,7 @@ struct JSONScanner {
 
 extension [UInt8] {
     /// memchr over `self[from..<to]` (to the end when `to` is nil).
-    func firstIndex(of byte: UInt8, from: Int, to: Int? = nil) -> Int? {
+    package func firstIndex(of byte: UInt8, from: Int, to: Int? = nil) -> Int? {
         let end = Swift.min(to ?? count, count)
         guard from < end else { return nil }
         return withUnsafeBufferPointer { buffer -> Int? in

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
 import NIOCore
 import ShepherdCore
 
@@ -36,7 +31,7 @@ struct StreamTranscript {
         var forwardFrom = 0  // what is still to forward once an event has been held back
         var out: ByteBuffer?  // made only when one is
         var search = 0
-        while let newline = nextNewline(from: search) {
+        while let newline = pending.firstIndex(of: 0x0A, from: search) {
             search = newline + 1
             // Events end with a blank line; tolerate CRLF line ends too.
             let eventEnd: Int
@@ -63,14 +58,6 @@ struct StreamTranscript {
         }
         guard end > 0 else { return nil }
         return startedClean ? chunk.getSlice(at: chunk.readerIndex, length: end) : ByteBuffer(bytes: pending[..<end])
-    }
-
-    private func nextNewline(from index: Int) -> Int? {
-        guard index < pending.count else { return nil }
-        return pending.withUnsafeBufferPointer { buffer in
-            guard let found = memchr(buffer.baseAddress! + index, 0x0A, buffer.count - index) else { return nil }
-            return buffer.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
-        }
     }
 
     /// Whatever is left when the upstream closed (an unterminated last event).
