@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ShepherdCore
 import Testing
 
@@ -113,5 +114,36 @@ struct EngineTests {
             classify: Self.verdict, attempt: { RoutedAnswer($0.target.provider, usage: nil, target: $0.target) })
         #expect(answer.value == "b")
         #expect(engine.rollouts.report(model: "chat") != nil)
+    }
+
+    @Test("an answer is priced for the rollout board only when a rollout watches its model")
+    func pricedOnlyForRollouts() async throws {
+        let pricings = Mutex(0)
+        func engine(_ yaml: String) throws -> RoutingEngine {
+            let config = try ConfigLoader.parse(yaml)
+            return RoutingEngine(
+                config: config, board: ResilienceBoard(config: config, now: { ManualClock().now }), rollouts: RolloutBoard(config: config),
+                cost: { usage, _ in
+                    pricings.withLock { $0 += 1 }
+                    return Decimal(usage.totalTokens)
+                })
+        }
+        var trail = AttemptTrail()
+        _ = try await run(try engine(Self.yaml), trail: &trail) { _ in "plain" }
+        #expect(pricings.withLock { $0 } == 0)
+
+        let watched = try engine(
+            """
+            providers:
+              a: { kind: mock }
+              b: { kind: mock }
+            models:
+              chat:
+                targets: [{ provider: a, model: one }, { provider: b, model: two, weight: 0 }]
+                rollout: { from: a/one, to: b/two, steps: [100], hold: { requests: 1, minutes: 0 } }
+            """)
+        trail = AttemptTrail()
+        _ = try await run(watched, trail: &trail) { _ in "watched" }
+        #expect(pricings.withLock { $0 } == 1)
     }
 }

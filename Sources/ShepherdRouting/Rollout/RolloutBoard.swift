@@ -61,12 +61,15 @@ public final class RolloutBoard: Sendable {
         }
     }
 
-    /// An attempt's outcome, counted when the target is one of the rollout's two sides.
-    public func recordAttempt(model: String, target: TargetRef, success: Bool, latencyMs: Double, costUSD: Decimal?) {
+    /// An attempt's outcome, counted when the target is one of the rollout's two sides. The cost
+    /// is worked out only then: most requests have no rollout watching them.
+    public func recordAttempt(
+        model: String, target: TargetRef, success: Bool, latencyMs: Double, costUSD: @autoclosure () -> Decimal?
+    ) {
         controllers.withLock { controllers in
             _ = controllers.mutateValue(forKey: model) { controller in
                 guard let side = controller.side(of: target) else { return }
-                controller.recordAttempt(side: side, success: success, latencyMs: latencyMs, costUSD: costUSD)
+                controller.recordAttempt(side: side, success: success, latencyMs: latencyMs, costUSD: costUSD())
             }
         }
     }
