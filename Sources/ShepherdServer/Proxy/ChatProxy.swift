@@ -42,7 +42,7 @@ struct ChatProxy: Sendable {
             // off the connection's event loop so that its other connections are not held up.
             let heavy = body.count > Self.heavyBodyBytes
             let inbound = heavy ? try await offLoop { try InboundChatRequest(body: body) } : try InboundChatRequest(body: body)
-            guard let model = config.model(named: inbound.model) else {
+            guard let model = engine.model(named: inbound.model) else {
                 throw GatewayError(
                     .modelNotFound, "The model '\(inbound.model)' does not exist on this gateway; GET /v1/models lists the models.",
                     param: "model")
