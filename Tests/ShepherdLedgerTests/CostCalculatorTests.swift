@@ -137,4 +137,22 @@ struct MillionthsTests {
         #expect(CostCalculator.millionths(decimal("1e-100")) == decimal("1e-106"))
         #expect(CostCalculator.millionths(decimal("-7e-20")) == decimal("-7e-26"))
     }
+
+    @Test("the cost header's text: values of ten places or fewer skip the rounding and read the same")
+    func costTextWithoutRounding() {
+        for text in ["0", "1", "0.1", "-2.5", "12.3400", "0.0000000001", "100000000000000000000", "0.46", "0.000118"] {
+            let value = decimal(text)
+            #expect(CostCalculator.format(value) == CostCalculator.roundedText(value), "\(text)")
+        }
+        // A fixed sequence of mantissas up to 2^64 and exponents from -10 to 12, both signs.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for index in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let mantissa = state >> (state % 64)
+            let value = Decimal(sign: index % 2 == 0 ? .plus : .minus, exponent: Int(state % 23) - 10, significand: Decimal(mantissa))
+            #expect(CostCalculator.format(value) == CostCalculator.roundedText(value), "\(value)")
+        }
+        // More than ten places still round.
+        #expect(CostCalculator.format(decimal("0.00000000005")) == "0.0000000001")
+    }
 }
