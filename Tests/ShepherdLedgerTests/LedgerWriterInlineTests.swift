@@ -36,7 +36,9 @@ struct LedgerWriterInlineTests {
             }
             #expect(store.maxConcurrentCommits == 1)
             #expect(store.inlineCommits >= 1)
-            #expect(store.inlineCommits + store.batchSizes.reduce(0, +) == 200)
+            let inlineRows = store.inlineBatches.reduce(0, +)
+            let batchedRows = store.batchSizes.reduce(0, +)
+            #expect(inlineRows + batchedRows == 200)
             #expect(store.batchSizes.count < 100, "batches: \(store.batchSizes)")
             #expect(try await store.usage(since: nil, groupBy: []).first?.requests == 200)
         }
@@ -45,7 +47,7 @@ struct LedgerWriterInlineTests {
     @Test("an inline commit that fails hands the row to the batched path, which lands it")
     func inlineFailureFallsBack() async throws {
         try await withTemporaryDatabase { path in
-            let store = InlineCountingStore(try SQLiteLedgerStore(path: path), inlineFailures: 1)
+            let store = InlineCountingStore(try SQLiteLedgerStore(path: path), failingInlineCalls: [1])
             try await withWriter(store, maxBatch: 64) { writer in
                 try await writer.record(record("retried"))
                 try await writer.record(record("inline"))
@@ -56,7 +58,30 @@ struct LedgerWriterInlineTests {
         }
     }
 
-    @Test("shutdown while an inline commit runs still flushes the rows queued behind it")
+    @Test(
+        "rows that queue behind an inline commit are committed by that caller in one batch; if that batch fails, the writer task commits it",
+        arguments: [false, true])
+    func inlineCommitterTakesTheQueue(followUpFails: Bool) async throws {
+        try await withTemporaryDatabase { path in
+            let gate = DispatchSemaphore(value: 0)
+            let store = InlineCountingStore(try SQLiteLedgerStore(path: path), gate: gate, failingInlineCalls: followUpFails ? [2] : [])
+            try await withWriter(store) { writer in
+                let first = Task(executorPreference: QueueTaskExecutor()) { try await writer.record(record("first")) }
+                try await waitFor("the first commit to start") { store.inlineStarted == 1 }
+                let queued = (0..<5).map { index in Task { try await writer.record(record("q\(index)")) } }
+                try await waitFor("the rows to queue") { writer.queuedRows == 5 }
+                gate.signal()
+                try await first.value
+                for task in queued { try await task.value }
+            }
+            #expect(store.inlineBatches == (followUpFails ? [1] : [1, 5]))
+            #expect(store.batchSizes == (followUpFails ? [5] : []))
+            #expect(store.maxConcurrentCommits == 1)
+            #expect(try await store.usage(since: nil, groupBy: []).first?.requests == 6)
+        }
+    }
+
+    @Test("shutdown while an inline commit runs still commits the rows queued behind it")
     func shutdownDuringInline() async throws {
         try await withTemporaryDatabase { path in
             // The inline commit is held until the rows behind it have queued and shutdown has begun.
@@ -67,10 +92,10 @@ struct LedgerWriterInlineTests {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 while !writer.isRunning { try await Task.sleep(for: .milliseconds(1)) }
-                let inline = Task { try await writer.record(record("first")) }
-                while store.inlineStarted == 0 { try await Task.sleep(for: .milliseconds(1)) }
+                let inline = Task(executorPreference: QueueTaskExecutor()) { try await writer.record(record("first")) }
+                try await waitFor("the first commit to start") { store.inlineStarted == 1 }
                 let queued = (0..<10).map { index in Task { try await writer.record(record("q\(index)")) } }
-                while writer.queuedRows < 10 { try await Task.sleep(for: .milliseconds(1)) }
+                try await waitFor("the rows to queue") { writer.queuedRows == 10 }
                 await group.triggerGracefulShutdown()
                 gate.signal()
                 try await inline.value
@@ -83,33 +108,60 @@ struct LedgerWriterInlineTests {
     }
 }
 
-/// A SQLite store that counts inline and batched commits, can make inline commits slow (a
-/// blocking sleep, as a real commit blocks) or fail, and records how many commits overlapped.
+/// Polls `condition` every millisecond; fails after 60 s rather than hang the run.
+private func waitFor(_ what: String, _ condition: () -> Bool) async throws {
+    let started = ContinuousClock.now
+    while !condition() {
+        try #require(started.duration(to: .now) < .seconds(60), "timed out waiting for \(what)")
+        try await Task.sleep(for: .milliseconds(1))
+    }
+}
+
+/// Runs a task's jobs on a serial dispatch queue of its own, off Swift's task pool: a test that
+/// blocks a commit at a gate must not hold one of the pool's threads (two on this machine) while
+/// other tests run alongside.
+private final class QueueTaskExecutor: TaskExecutor, @unchecked Sendable {
+    // @unchecked: the queue is thread-safe and set once.
+    private let queue = DispatchQueue(label: "shepherd.test.gated-commit")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
+/// A SQLite store that counts inline and batched commits, can hold the first inline commit at a
+/// gate, make inline commits slow (a blocking sleep, as a real commit blocks) or fail some of
+/// them (by call number, from 1), and records how many commits overlapped.
 final class InlineCountingStore: SynchronousLedgerAppending {
     struct InlineFailure: Error {}
     private struct Counts {
-        var inline = 0
+        var inline: [Int] = []
         var inlineStarted = 0
         var batches: [Int] = []
         var running = 0
         var maxRunning = 0
-        var failuresLeft = 0
     }
 
     let inner: SQLiteLedgerStore
     let inlineDelay: Duration
-    /// When set, each inline commit waits for a signal (as a commit blocks its thread).
+    /// When set, the first inline commit waits for a signal (as a commit blocks its thread).
     let gate: DispatchSemaphore?
+    let failingInlineCalls: Set<Int>
     private let counts = Mutex(Counts())
 
-    init(_ inner: SQLiteLedgerStore, inlineDelay: Duration = .zero, inlineFailures: Int = 0, gate: DispatchSemaphore? = nil) {
+    init(
+        _ inner: SQLiteLedgerStore, inlineDelay: Duration = .zero, gate: DispatchSemaphore? = nil, failingInlineCalls: Set<Int> = []
+    ) {
         self.inner = inner
         self.inlineDelay = inlineDelay
         self.gate = gate
-        counts.withLock { $0.failuresLeft = inlineFailures }
+        self.failingInlineCalls = failingInlineCalls
     }
 
-    var inlineCommits: Int { counts.withLock { $0.inline } }
+    /// Inline commits that succeeded, and their rows.
+    var inlineCommits: Int { counts.withLock { $0.inline.count } }
+    var inlineBatches: [Int] { counts.withLock { $0.inline } }
     var inlineStarted: Int { counts.withLock { $0.inlineStarted } }
     var batchSizes: [Int] { counts.withLock { $0.batches } }
     var maxConcurrentCommits: Int { counts.withLock { $0.maxRunning } }
@@ -126,17 +178,15 @@ final class InlineCountingStore: SynchronousLedgerAppending {
     func appendNow(_ records: [UsageRecord]) throws {
         begin()
         defer { end() }
-        let fails = counts.withLock { counts -> Bool in
+        let call = counts.withLock { counts -> Int in
             counts.inlineStarted += 1
-            guard counts.failuresLeft > 0 else { return false }
-            counts.failuresLeft -= 1
-            return true
+            return counts.inlineStarted
         }
-        if fails { throw InlineFailure() }
-        gate?.wait()
+        if failingInlineCalls.contains(call) { throw InlineFailure() }
+        if call == 1 { gate?.wait() }
         if inlineDelay > .zero { Thread.sleep(forTimeInterval: Double(inlineDelay.components.seconds) + Double(inlineDelay.components.attoseconds) / 1e18) }
         try inner.appendNow(records)
-        counts.withLock { $0.inline += 1 }
+        counts.withLock { $0.inline.append(records.count) }
     }
 
     func append(_ records: [UsageRecord]) async throws {
