@@ -48,16 +48,13 @@ public final class LedgerWriter: Service {
         if let inlineStore, state.withLock({ $0.claimInline() }) {
             do {
                 try commitInline([record], to: inlineStore)
+                commitQueuedInline(to: inlineStore)
+                releaseInline()
+                return
             } catch {
                 // The batched path retries, and reports a failure that lasts.
                 releaseInline()
-                return try await withCheckedThrowingContinuation { continuation in
-                    submit(Pending(record: record, done: continuation))
-                }
             }
-            commitQueuedInline(to: inlineStore)
-            releaseInline()
-            return
         }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             submit(Pending(record: record, done: continuation))
@@ -80,11 +77,7 @@ public final class LedgerWriter: Service {
     /// batch goes back to the head of the queue, for the writer task to retry and report.
     private func commitQueuedInline(to store: any SynchronousLedgerAppending) {
         for _ in 0..<Self.inlineFollowUps {
-            let batch = state.withLock { state -> [Pending] in
-                let count = min(maxBatch, state.queue.count)
-                defer { state.queue.removeFirst(count) }
-                return Array(state.queue.prefix(count))
-            }
+            let batch = state.withLock { $0.takeBatch(upTo: maxBatch) }
             guard !batch.isEmpty else { return }
             do {
                 try commitInline(batch.map(\.record), to: store)
@@ -166,9 +159,7 @@ public final class LedgerWriter: Service {
             let taken = state.withLock { state -> [Pending]? in
                 guard !state.queue.isEmpty, state.committer == .none else { return nil }
                 state.committer = .batch
-                let count = min(maxBatch, state.queue.count)
-                defer { state.queue.removeFirst(count) }
-                return Array(state.queue.prefix(count))
+                return state.takeBatch(upTo: maxBatch)
             }
             if let taken { return taken }
             if state.withLock({ $0.phase == .stopped && $0.queue.isEmpty && $0.committer == .none }) { return nil }
@@ -245,6 +236,13 @@ public final class LedgerWriter: Service {
         var committer = Committer.none
         var wakeup: CheckedContinuation<Void, Never>?
         var warned: Set<String> = []
+
+        /// The oldest queued rows, at most `limit`, off the queue.
+        mutating func takeBatch(upTo limit: Int) -> [Pending] {
+            let count = min(limit, queue.count)
+            defer { queue.removeFirst(count) }
+            return Array(queue.prefix(count))
+        }
 
         /// Takes the commit for a caller's own row when nothing else is committing or waiting.
         mutating func claimInline() -> Bool {
