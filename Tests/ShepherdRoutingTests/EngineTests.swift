@@ -41,6 +41,17 @@ struct EngineTests {
             targets: [{ provider: b, model: two }]
         """
 
+    /// A model whose rollout sends all of its traffic to `b/two` from the first step.
+    static let rolloutYAML = """
+        providers:
+          a: { kind: mock }
+          b: { kind: mock }
+        models:
+          chat:
+            targets: [{ provider: a, model: one }, { provider: b, model: two, weight: 0 }]
+            rollout: { from: a/one, to: b/two, steps: [100], hold: { requests: 1, minutes: 0 } }
+        """
+
     func run(
         _ engine: RoutingEngine, trail: inout AttemptTrail, answer: @escaping (RoutingAttempt) throws -> String
     ) async throws -> RoutedAnswer<String> {
@@ -94,16 +105,7 @@ struct EngineTests {
 
     @Test("attempts on the model's own targets feed its rollout; the rollout order is followed")
     func rolloutOrder() async throws {
-        let engine = try Self.engine(
-            """
-            providers:
-              a: { kind: mock }
-              b: { kind: mock }
-            models:
-              chat:
-                targets: [{ provider: a, model: one }, { provider: b, model: two, weight: 0 }]
-                rollout: { from: a/one, to: b/two, steps: [100], hold: { requests: 1, minutes: 0 } }
-            """, clock: ManualClock())
+        let engine = try Self.engine(Self.rolloutYAML, clock: ManualClock())
         let model = try #require(engine.config.model(named: "chat"))
         let decision = try #require(engine.rollouts.decide(model: "chat", stickyKey: nil))
         let order = RoutingEngine.rolloutOrder(decision, model: model)
@@ -132,16 +134,7 @@ struct EngineTests {
         _ = try await run(try engine(Self.yaml), trail: &trail) { _ in "plain" }
         #expect(pricings.withLock { $0 } == 0)
 
-        let watched = try engine(
-            """
-            providers:
-              a: { kind: mock }
-              b: { kind: mock }
-            models:
-              chat:
-                targets: [{ provider: a, model: one }, { provider: b, model: two, weight: 0 }]
-                rollout: { from: a/one, to: b/two, steps: [100], hold: { requests: 1, minutes: 0 } }
-            """)
+        let watched = try engine(Self.rolloutYAML)
         trail = AttemptTrail()
         _ = try await run(watched, trail: &trail) { _ in "watched" }
         #expect(pricings.withLock { $0 } == 1)
