@@ -123,6 +123,18 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // bench/gateway/run.sh --floor: Hummingbird, the gateway's server channel and upstream
+        // pool with nothing of Shepherd's between them, the floor its overhead is measured over.
+        .executableTarget(
+            name: "shepherd-floor",
+            dependencies: [
+                "ShepherdServer", "ShepherdProviders",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "bench/gateway/floor"
+        ),
         .testTarget(name: "ShepherdCoreTests", dependencies: ["ShepherdCore"]),
         .testTarget(name: "ShepherdTokenizerTests", dependencies: ["ShepherdTokenizer"]),
         .testTarget(name: "ShepherdRoutingTests", dependencies: ["ShepherdRouting", "ShepherdCore", "ShepherdTokenizer"]),

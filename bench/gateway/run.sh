@@ -15,12 +15,16 @@ Loads each path one after another with wrk (POST /v1/chat/completions, keep-aliv
   direct    wrk -> fake upstream (nginx answering a fixed chat.completion)
   nginx     wrk -> nginx proxy_pass (upstream keepalive) -> fake upstream   (the floor)
   shepherd  wrk -> shepherd serve -> fake upstream
+  floor     wrk -> shepherd-floor -> fake upstream   (with --floor BIN: Hummingbird and Shepherd's
+            server channel and upstream pool, nothing else; what Shepherd adds is above it)
   litellm   wrk -> LiteLLM proxy -> fake upstream                           (with --peer litellm)
 
 options:
   --peer NAME          add a peer gateway; only 'litellm' is known
   --shepherd BIN       Shepherd binary (default: .build/release/shepherd, built if missing)
   --no-build           never build Shepherd; skip it if the binary is missing
+  --floor BIN          shepherd-floor binary (swift build -c release --product shepherd-floor);
+                       adds the 'floor' path after shepherd
   --duration D         wrk duration per point, e.g. 10s, 1m (default 10s)
   --warmup D           unmeasured load before each path's first point (default 3s; 0 = none)
   --pause SECONDS      idle time between points (default 2)
@@ -49,6 +53,7 @@ EOF
 PEER=""
 SHEPHERD_BIN=""
 SHEPHERD_BIN_GIVEN=0
+FLOOR_BIN=""
 NO_BUILD=0
 DURATION="10s"
 WARMUP="3s"
@@ -67,6 +72,7 @@ while [[ $# -gt 0 ]]; do
     --peer) PEER="${2:?--peer needs a value}"; shift 2 ;;
     --shepherd) SHEPHERD_BIN="${2:?--shepherd needs a value}"; SHEPHERD_BIN_GIVEN=1; shift 2 ;;
     --no-build) NO_BUILD=1; shift ;;
+    --floor) FLOOR_BIN="${2:?--floor needs a value}"; shift 2 ;;
     --duration) DURATION="${2:?}"; shift 2 ;;
     --warmup) WARMUP="${2:?}"; shift 2 ;;
     --pause) PAUSE="${2:?}"; shift 2 ;;
@@ -117,10 +123,10 @@ ACCEPT="application/json"
 [[ -f "$SCENARIO_DIR/response.sse" ]] && ACCEPT="text/event-stream"
 
 if [[ -z "$PATHS" ]]; then
-  PATHS="direct nginx shepherd${PEER:+ $PEER}"
+  PATHS="direct nginx shepherd${FLOOR_BIN:+ floor}${PEER:+ $PEER}"
 fi
 for p in $PATHS; do
-  case "$p" in direct|nginx|shepherd|litellm) ;; *) echo "unknown path '$p'" >&2; exit 64 ;; esac
+  case "$p" in direct|nginx|shepherd|litellm) ;; floor) [[ -x "$FLOOR_BIN" ]] || { echo "the floor path needs --floor BIN" >&2; exit 64; } ;; *) echo "unknown path '$p'" >&2; exit 64 ;; esac
 done
 [[ " $PATHS " == *" direct "* ]] || echo "note: 'direct' is not in --paths; added latency cannot be computed" >&2
 
@@ -415,6 +421,27 @@ run_shepherd() {
   stop_server "$shepherd_PID"
 }
 
+# The floor: the server and upstream pool Shepherd is built on, with nothing of Shepherd's between.
+start_floor() {
+  local port pid="" stream=()
+  [[ "$ACCEPT" == "text/event-stream" ]] && stream=(--stream)
+  mkdir -p "$TMP/floor"
+  port=$(free_port)
+  start_server pid "$TMP/floor/floor.log" "$TMP/floor" \
+    "$FLOOR_BIN" --port "$port" --upstream "$UPSTREAM_URL/v1/chat/completions" "${stream[@]+"${stream[@]}"}"
+  floor_PID="$pid"; floor_URL="http://127.0.0.1:$port/v1/chat/completions"; floor_KEY="sk-bench"
+  if ! wait_ready "http://127.0.0.1:$port/healthz" "$pid" floor "$TMP/floor/floor.log"; then
+    SKIPPED+=("floor=did not become ready"); FAILED=1; stop_server "$pid"; return 1
+  fi
+}
+
+run_floor() {
+  log "floor: wrk -> shepherd-floor (Hummingbird + Shepherd's upstream pool, nothing else) -> fake upstream"
+  start_floor || return 0
+  measure floor "$floor_URL" "$floor_KEY" "floor=$floor_PID" "upstream=$UPSTREAM_PID"
+  stop_server "$floor_PID"
+}
+
 # check_body: Shepherd in front of a capturing upstream; is the forwarded body the client's bytes
 # with only "model" changed (no decode and re-encode of the whole body)? Non-streaming requests.
 BODY_CHECK_FILE=""
@@ -503,6 +530,7 @@ run_ttfb() {
       direct) start_direct ;;
       nginx) start_nginx_proxy || continue; started+=("$nginx_PID") ;;
       shepherd) start_shepherd || continue; started+=("$shepherd_PID") ;;
+      floor) start_floor || continue; started+=("$floor_PID") ;;
       litellm) start_litellm || continue; started+=("$litellm_PID") ;;
     esac
     local u="${p}_URL" k="${p}_KEY"
