@@ -8,17 +8,18 @@ import os
 import platform
 import sys
 
-PATH_ORDER = ["direct", "nginx", "floor", "shepherd", "litellm"]
+PATH_ORDER = ["direct", "nginx", "nio", "floor", "shepherd", "litellm"]
 PATH_LABEL = {
     "direct": "direct (no proxy)",
     "nginx": "nginx proxy_pass",
+    "nio": "SwiftNIO floor",
     "floor": "shepherd-floor",
     "shepherd": "Shepherd",
     "litellm": "LiteLLM",
 }
 OTHER_CPU_WARN = 0.25  # same threshold as helpers.py
 # Which process tree counts as "the server" of each path in the tables.
-GATEWAY_PROC = {"direct": "upstream", "nginx": "nginx", "floor": "floor", "shepherd": "shepherd", "litellm": "litellm"}
+GATEWAY_PROC = {"direct": "upstream", "nginx": "nginx", "nio": "nio", "floor": "floor", "shepherd": "shepherd", "litellm": "litellm"}
 
 
 def machine():
@@ -57,7 +58,8 @@ def summarise(results):
         shep = by.get(("shepherd", c))
         lite = by.get(("litellm", c))
         floor = by.get(("floor", c))
-        for name, r in (("direct", direct), ("nginx", nginx), ("floor", floor), ("shepherd", shep), ("litellm", lite)):
+        nio = by.get(("nio", c))
+        for name, r in (("direct", direct), ("nginx", nginx), ("nio", nio), ("floor", floor), ("shepherd", shep), ("litellm", lite)):
             if r:
                 row[name + "_rps"] = r["rps"]
                 row[name + "_p50_ms"] = r["latency_ms"]["p50"]
@@ -71,6 +73,8 @@ def summarise(results):
             row["shepherd_x_litellm_rps"] = round(shep["rps"] / lite["rps"], 2)
         if floor and nginx and nginx["rps"]:
             row["floor_pct_of_nginx_rps"] = round(100.0 * floor["rps"] / nginx["rps"], 1)
+        if nio and nginx and nginx["rps"]:
+            row["nio_pct_of_nginx_rps"] = round(100.0 * nio["rps"] / nginx["rps"], 1)
         if shep and floor and floor["rps"]:
             row["shepherd_pct_of_floor_rps"] = round(100.0 * shep["rps"] / floor["rps"], 1)
         if lite and nginx and nginx["rps"]:
@@ -132,17 +136,19 @@ def print_tables(doc):
         print(f"{row['connections']:>5} {g('shepherd_pct_of_nginx_rps', '.1f'):>17} {g('shepherd_x_litellm_rps', '.2f'):>19} "
               f"{g('litellm_pct_of_nginx_rps', '.1f'):>16} {g('nginx_added_p50_ms', '.3f'):>11} "
               f"{g('shepherd_added_p50_ms', '.3f'):>14} {g('litellm_added_p50_ms', '.3f'):>13}")
-    if any("floor_rps" in row for row in doc["summary"]):
+    if any("floor_rps" in row or "nio_rps" in row for row in doc["summary"]):
         print()
-        print("The floor (shepherd-floor: Hummingbird and Shepherd's upstream pool, nothing else)")
-        hdr = f"{'conns':>5} {'floor % nginx':>14} {'Shepherd % floor':>17} {'+p50 floor':>11} {'+p50 Shepherd':>14}"
+        print("The floors (nio: SwiftNIO alone; floor: Hummingbird and Shepherd's upstream pool, nothing else)")
+        hdr = (f"{'conns':>5} {'nio % nginx':>12} {'floor % nginx':>14} {'Shepherd % floor':>17} "
+               f"{'+p50 nio':>9} {'+p50 floor':>11} {'+p50 Shepherd':>14}")
         print(hdr)
         print("-" * len(hdr))
         for row in doc["summary"]:
             def g(k, spec):
                 v = row.get(k)
                 return "-" if v is None else format(v, spec)
-            print(f"{row['connections']:>5} {g('floor_pct_of_nginx_rps', '.1f'):>14} {g('shepherd_pct_of_floor_rps', '.1f'):>17} "
+            print(f"{row['connections']:>5} {g('nio_pct_of_nginx_rps', '.1f'):>12} {g('floor_pct_of_nginx_rps', '.1f'):>14} "
+                  f"{g('shepherd_pct_of_floor_rps', '.1f'):>17} {g('nio_added_p50_ms', '.3f'):>9} "
                   f"{g('floor_added_p50_ms', '.3f'):>11} {g('shepherd_added_p50_ms', '.3f'):>14}")
     for s in doc.get("skipped", []):
         print(f"skipped: {s['path']}: {s['reason']}")

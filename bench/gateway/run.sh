@@ -17,6 +17,8 @@ Loads each path one after another with wrk (POST /v1/chat/completions, keep-aliv
   shepherd  wrk -> shepherd serve -> fake upstream
   floor     wrk -> shepherd-floor -> fake upstream   (with --floor BIN: Hummingbird and Shepherd's
             server channel and upstream pool, nothing else; what Shepherd adds is above it)
+  nio       wrk -> shepherd-floor --server nio -> fake upstream   (with --floor BIN: the same proxy
+            on SwiftNIO's channel handlers alone, no Hummingbird, no async/await)
   litellm   wrk -> LiteLLM proxy -> fake upstream                           (with --peer litellm)
 
 options:
@@ -24,7 +26,7 @@ options:
   --shepherd BIN       Shepherd binary (default: .build/release/shepherd, built if missing)
   --no-build           never build Shepherd; skip it if the binary is missing
   --floor BIN          shepherd-floor binary (swift build -c release --product shepherd-floor);
-                       adds the 'floor' path after shepherd
+                       adds the 'floor' and 'nio' paths after shepherd
   --duration D         wrk duration per point, e.g. 10s, 1m (default 10s)
   --warmup D           unmeasured load before each path's first point (default 3s; 0 = none)
   --pause SECONDS      idle time between points (default 2)
@@ -123,10 +125,10 @@ ACCEPT="application/json"
 [[ -f "$SCENARIO_DIR/response.sse" ]] && ACCEPT="text/event-stream"
 
 if [[ -z "$PATHS" ]]; then
-  PATHS="direct nginx shepherd${FLOOR_BIN:+ floor}${PEER:+ $PEER}"
+  PATHS="direct nginx shepherd${FLOOR_BIN:+ floor nio}${PEER:+ $PEER}"
 fi
 for p in $PATHS; do
-  case "$p" in direct|nginx|shepherd|litellm) ;; floor) [[ -x "$FLOOR_BIN" ]] || { echo "the floor path needs --floor BIN" >&2; exit 64; } ;; *) echo "unknown path '$p'" >&2; exit 64 ;; esac
+  case "$p" in direct|nginx|shepherd|litellm) ;; floor|nio) [[ -x "$FLOOR_BIN" ]] || { echo "the floor path needs --floor BIN" >&2; exit 64; } ;; *) echo "unknown path '$p'" >&2; exit 64 ;; esac
 done
 [[ " $PATHS " == *" direct "* ]] || echo "note: 'direct' is not in --paths; added latency cannot be computed" >&2
 
@@ -422,17 +424,34 @@ run_shepherd() {
 }
 
 # The floor: the server and upstream pool Shepherd is built on, with nothing of Shepherd's between.
-start_floor() {
-  local port pid="" stream=()
-  [[ "$ACCEPT" == "text/event-stream" ]] && stream=(--stream)
-  mkdir -p "$TMP/floor"
+# start_floor_server NAME ARGS...: shepherd-floor as path NAME (sets NAME_URL, NAME_KEY, NAME_PID).
+start_floor_server() {
+  local name="$1" port pid=""; shift
+  local upstream="$UPSTREAM_URL/v1/chat/completions"
+  mkdir -p "$TMP/$name"
   port=$(free_port)
-  start_server pid "$TMP/floor/floor.log" "$TMP/floor" \
-    "$FLOOR_BIN" --port "$port" --upstream "$UPSTREAM_URL/v1/chat/completions" "${stream[@]+"${stream[@]}"}"
-  floor_PID="$pid"; floor_URL="http://127.0.0.1:$port/v1/chat/completions"; floor_KEY="sk-bench"
-  if ! wait_ready "http://127.0.0.1:$port/healthz" "$pid" floor "$TMP/floor/floor.log"; then
-    SKIPPED+=("floor=did not become ready"); FAILED=1; stop_server "$pid"; return 1
+  start_server pid "$TMP/$name/$name.log" "$TMP/$name" "$FLOOR_BIN" --port "$port" --upstream "$upstream" "$@"
+  printf -v "${name}_PID" '%s' "$pid"
+  printf -v "${name}_URL" '%s' "http://127.0.0.1:$port/v1/chat/completions"
+  printf -v "${name}_KEY" '%s' "sk-bench"
+  if ! wait_ready "http://127.0.0.1:$port/healthz" "$pid" "$name" "$TMP/$name/$name.log"; then
+    SKIPPED+=("$name=did not become ready"); FAILED=1; stop_server "$pid"; return 1
   fi
+}
+
+start_floor() {
+  local stream=()
+  [[ "$ACCEPT" == "text/event-stream" ]] && stream=(--stream)
+  start_floor_server floor "${stream[@]+"${stream[@]}"}"
+}
+
+start_nio() { start_floor_server nio --server nio; }
+
+run_nio() {
+  log "nio: wrk -> shepherd-floor --server nio (SwiftNIO alone) -> fake upstream"
+  start_nio || return 0
+  measure nio "$nio_URL" "$nio_KEY" "nio=$nio_PID" "upstream=$UPSTREAM_PID"
+  stop_server "$nio_PID"
 }
 
 run_floor() {
@@ -531,6 +550,7 @@ run_ttfb() {
       nginx) start_nginx_proxy || continue; started+=("$nginx_PID") ;;
       shepherd) start_shepherd || continue; started+=("$shepherd_PID") ;;
       floor) start_floor || continue; started+=("$floor_PID") ;;
+      nio) start_nio || continue; started+=("$nio_PID") ;;
       litellm) start_litellm || continue; started+=("$litellm_PID") ;;
     esac
     local u="${p}_URL" k="${p}_KEY"

@@ -12,14 +12,19 @@ import ShepherdServer
 ///
 /// What Shepherd costs beyond this is its own work; what this costs beyond nginx is the stack's.
 ///
-///     shepherd-floor --port 8080 --upstream http://127.0.0.1:9000/v1/chat/completions [--stream]
+///     shepherd-floor --port 8080 --upstream http://127.0.0.1:9000/v1/chat/completions [--stream] [--server nio]
 ///
 /// With `--stream` it relays the upstream's answer as it arrives (`text/event-stream`), as
 /// Shepherd does for `stream: true`; otherwise it reads the whole answer, as Shepherd does.
+/// `--server nio` measures a proxy on SwiftNIO alone instead (``NIOFloor``).
 @main
 struct FloorProxy {
     static func main() async throws {
         let options = try Options(CommandLine.arguments.dropFirst())
+        if options.server == "nio" {
+            try NIOFloor.run(port: options.port, upstream: options.upstream)
+            return
+        }
         let pool = UpstreamConnectionPool()
         let endpoint = try UpstreamEndpoint(url: options.upstream)
         let router = Router()
@@ -54,6 +59,7 @@ private struct Options {
     var port = 0
     var upstream = ""
     var stream = false
+    var server = "hummingbird"
 
     init(_ arguments: ArraySlice<String>) throws {
         var rest = arguments[...]
@@ -62,11 +68,12 @@ private struct Options {
             case "--port": port = Int(rest.popFirst() ?? "") ?? 0
             case "--upstream": upstream = rest.popFirst() ?? ""
             case "--stream": stream = true
+            case "--server": server = rest.popFirst() ?? ""
             default: throw UsageError(message: "unknown option \(argument)")
             }
         }
-        guard port > 0, !upstream.isEmpty else {
-            throw UsageError(message: "usage: shepherd-floor --port PORT --upstream URL [--stream]")
+        guard port > 0, !upstream.isEmpty, server == "hummingbird" || server == "nio" else {
+            throw UsageError(message: "usage: shepherd-floor --port PORT --upstream URL [--stream] [--server hummingbird|nio]")
         }
     }
 }
