@@ -62,6 +62,23 @@ struct LiveUpstreamTests {
         }
     }
 
+    @Test("a stream whose upstream reports no usage has its output counted from its text in the ledger")
+    func streamWithoutUsage() async throws {
+        let upstream = FakeUpstream()
+        try await upstream.run { port in
+            let gateway = try TestGateway(Self.yaml(port: port), environment: ["UP_KEY": FakeUpstream.key])
+            try await gateway.test(.live) { client in
+                let response = try await client.chat(userMessage("streamy", "hi", extra: #","stream":true"#))
+                #expect(response.text.hasSuffix("data: [DONE]\n\n"))
+                // The row is committed before the stream's end reaches the client.
+                let rows = try await gateway.gateway.ledger.usage(since: nil, groupBy: [.model])
+                let row = try #require(rows.first { $0.group == ["streamy"] })
+                // "alpha beta gamma", counted from the events' text.
+                #expect(row.outputTokens == 3)
+            }
+        }
+    }
+
     @Test("a stream cut before [DONE] ends with an SSE error event, never silently")
     func cutStream() async throws {
         try await withGateway { client, _ in

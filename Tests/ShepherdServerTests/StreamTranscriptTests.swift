@@ -18,8 +18,8 @@ struct StreamTranscriptTests {
     static let stream = [event("Hel"), event("lo"), ": keep-alive\n\n", finish, usage, done].joined()
 
     /// Feeds `text` cut every `size` bytes; returns what was forwarded, the flush included.
-    static func relay(_ text: String, cutEvery size: Int, hideUsage: Bool = false) -> (String, StreamTranscript) {
-        var transcript = StreamTranscript(hideUsageChunk: hideUsage)
+    static func relay(_ text: String, cutEvery size: Int, hideUsage: Bool = false, keepsText: Bool = true) -> (String, StreamTranscript) {
+        var transcript = StreamTranscript(hideUsageChunk: hideUsage, keepsText: keepsText)
         var forwarded = ""
         let bytes = Array(text.utf8)
         var start = 0
@@ -40,6 +40,40 @@ struct StreamTranscriptTests {
         #expect(transcript.finishReason == "stop")
         #expect(transcript.usage == Usage(promptTokens: 5, completionTokens: 3))
         #expect(transcript.sawDone)
+    }
+
+    @Test("read lazily, a stream with usage forwards the same bytes and skips its text", arguments: [1, 7, 100_000])
+    func lazyWithUsage(cut: Int) {
+        for hideUsage in [false, true] {
+            let (forwarded, transcript) = Self.relay(Self.stream, cutEvery: cut, hideUsage: hideUsage, keepsText: false)
+            #expect(forwarded == (hideUsage ? Self.stream.replacingOccurrences(of: Self.usage, with: "") : Self.stream))
+            #expect(transcript.usage == Usage(promptTokens: 5, completionTokens: 3))
+            #expect(transcript.sawDone)
+            #expect(transcript.text.isEmpty, "usage came: the text was never read")
+        }
+    }
+
+    @Test("read lazily, a stream without usage has its text read, in order, once settled", arguments: [1, 7, 100_000])
+    func lazyWithoutUsage(cut: Int) {
+        // An event read early (a "usage" object, though not the chunk's) keeps its place in the text.
+        let odd = #"data: {"choices":[{"index":0,"delta":{"content":"!"},"logprobs":{"usage":{"n":1}}}]}"# + "\n\n"
+        let text = [Self.event("Hel"), Self.event("lo"), odd, Self.event("?"), Self.finish, Self.done].joined()
+        let (forwarded, transcript) = Self.relay(text, cutEvery: cut, hideUsage: true, keepsText: false)
+        #expect(forwarded == text)
+        #expect(transcript.usage == nil)
+        #expect(transcript.text == "Hello!?")
+        #expect(transcript.finishReason == "stop")
+        #expect(transcript.sawDone)
+    }
+
+    @Test("read lazily, a long stream without usage is read as it comes, not kept whole")
+    func lazyLongStream() {
+        var transcript = StreamTranscript(hideUsageChunk: false, keepsText: false)
+        let words = (0..<5_000).map { "w\($0) " }
+        for word in words { _ = transcript.feed(ByteBuffer(string: Self.event(word))) }
+        #expect(transcript.text.count > 0, "past the limit, unread events are read")
+        _ = transcript.flush()
+        #expect(transcript.text == words.joined())
     }
 
     @Test("a read ending inside an event forwards nothing of it until the event is whole")

@@ -85,6 +85,8 @@ extension ChatProxy {
             // x-shepherd-cost-usd is set once the ledger has priced the request (ChatProxy.handle).
             return ProxiedResponse(http: Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)), usage: usage, target: target, body: body)
         }
+        // The text of a stream is read only when a shadow compares it, or when no usage comes.
+        let keepsText = shadow.wants(plan.model)
         let (relay, first) = try await FirstBytes.within(call.deadline, target: target) {
             let reply = try await provider.complete(call)
             let stream: SSEByteStream
@@ -100,7 +102,8 @@ extension ChatProxy {
                     continuation.finish()
                 }
             }
-            let relay = StreamRelay(stream, target: target, hideUsageChunk: !call.request.clientWantsStreamUsage)
+            let relay = StreamRelay(
+                stream, target: target, hideUsageChunk: !call.request.clientWantsStreamUsage, keepsText: keepsText)
             return (relay, try await relay.first())
         }
         GatewayMetrics.upstream(provider: target.provider, model: target.model, outcome: "200", duration: attemptStarted.duration(to: .now))

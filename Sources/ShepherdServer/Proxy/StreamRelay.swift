@@ -22,10 +22,11 @@ final class StreamRelay: @unchecked Sendable {
         var finishReason: String?
     }
 
-    init(_ stream: SSEByteStream, target: Target, hideUsageChunk: Bool) {
+    /// - Parameter keepsText: the answer's text is wanted whatever the usage (a shadow compares it).
+    init(_ stream: SSEByteStream, target: Target, hideUsageChunk: Bool, keepsText: Bool) {
         iterator = stream.makeAsyncIterator()
         self.target = target
-        transcript = StreamTranscript(hideUsageChunk: hideUsageChunk)
+        transcript = StreamTranscript(hideUsageChunk: hideUsageChunk, keepsText: keepsText)
     }
 
     /// The first complete events; a failure here can still be retried elsewhere.
@@ -64,6 +65,8 @@ final class StreamRelay: @unchecked Sendable {
                 logger.warning("upstream stream broke", metadata: ["shepherd.detail": "\(failure.message)"])
                 try await writer.write(Self.errorEvent(GatewayError(.upstreamError, "The upstream stream failed: \(failure.message)")))
             }
+            // A stream that broke was not flushed: its text may still be wanted for the ledger.
+            self.transcript.settle()
             let transcript = self.transcript
             // Recorded before the stream's end reaches the client, so that a complete
             // answer's ledger row is durable before the client has it all.
