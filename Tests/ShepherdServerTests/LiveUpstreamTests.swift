@@ -28,10 +28,17 @@ struct LiveUpstreamTests {
     }
 
     func withGateway(_ body: @escaping @Sendable (any TestClientProtocol, FakeUpstream.Recorder) async throws -> Void) async throws {
+        try await Self.withGateway { client, recorder, _ in try await body(client, recorder) }
+    }
+
+    /// The gateway of ``yaml(port:)`` in front of a ``FakeUpstream``, serving on loopback.
+    static func withGateway(
+        _ body: @escaping @Sendable (any TestClientProtocol, FakeUpstream.Recorder, TestGateway) async throws -> Void
+    ) async throws {
         let upstream = FakeUpstream()
         try await upstream.run { port in
             let gateway = try TestGateway(Self.yaml(port: port), environment: ["UP_KEY": FakeUpstream.key])
-            try await gateway.test(.live) { client in try await body(client, upstream.recorder) }
+            try await gateway.test(.live) { client in try await body(client, upstream.recorder, gateway) }
         }
     }
 
@@ -59,23 +66,6 @@ struct LiveUpstreamTests {
             #expect(response.text.contains("alpha ") && response.text.contains("gamma"))
             #expect(response.text.hasSuffix("data: [DONE]\n\n"))
             #expect(!response.text.contains("event: error"))
-        }
-    }
-
-    @Test("a stream whose upstream reports no usage has its output counted from its text in the ledger")
-    func streamWithoutUsage() async throws {
-        let upstream = FakeUpstream()
-        try await upstream.run { port in
-            let gateway = try TestGateway(Self.yaml(port: port), environment: ["UP_KEY": FakeUpstream.key])
-            try await gateway.test(.live) { client in
-                let response = try await client.chat(userMessage("streamy", "hi", extra: #","stream":true"#))
-                #expect(response.text.hasSuffix("data: [DONE]\n\n"))
-                // The row is committed before the stream's end reaches the client.
-                let rows = try await gateway.gateway.ledger.usage(since: nil, groupBy: [.model])
-                let row = try #require(rows.first { $0.group == ["streamy"] })
-                // "alpha beta gamma", counted from the events' text.
-                #expect(row.outputTokens == 3)
-            }
         }
     }
 
@@ -136,14 +126,23 @@ struct LiveUpstreamTests {
 struct StreamUsageTests {
     @Test("a stream asks the upstream for usage and hides that chunk from a client that did not ask")
     func includeUsageInjected() async throws {
-        let upstream = FakeUpstream()
-        try await upstream.run { port in
-            let gateway = try TestGateway(LiveUpstreamTests.yaml(port: port), environment: ["UP_KEY": FakeUpstream.key])
-            try await gateway.test(.live) { client in
-                _ = try await client.chat(userMessage("streamy", "hi", extra: #","stream":true"#))
-                let sent = String(decoding: try #require(await upstream.recorder.last).body, as: UTF8.self)
-                #expect(sent.contains(#""stream_options":{"include_usage":true}"#))
-            }
+        try await LiveUpstreamTests.withGateway { client, recorder, _ in
+            _ = try await client.chat(userMessage("streamy", "hi", extra: #","stream":true"#))
+            let sent = String(decoding: try #require(await recorder.last).body, as: UTF8.self)
+            #expect(sent.contains(#""stream_options":{"include_usage":true}"#))
+        }
+    }
+
+    @Test("a stream whose upstream reports no usage has its output counted from its text in the ledger")
+    func streamWithoutUsage() async throws {
+        try await LiveUpstreamTests.withGateway { client, _, gateway in
+            let response = try await client.chat(userMessage("streamy", "hi", extra: #","stream":true"#))
+            #expect(response.text.hasSuffix("data: [DONE]\n\n"))
+            // The row is committed before the stream's end reaches the client.
+            let rows = try await gateway.gateway.ledger.usage(since: nil, groupBy: [.model])
+            let row = try #require(rows.first { $0.group == ["streamy"] })
+            // "alpha beta gamma", counted from the events' text.
+            #expect(row.outputTokens == 3)
         }
     }
 

@@ -87,6 +87,21 @@ def fmt(v, spec):
     return "-" if v is None else format(v, spec)
 
 
+def print_columns(title, summary, columns):
+    """One line per connection count: (header, summary key, format) for each column."""
+    print()
+    print(title)
+    hdr = f"{'conns':>5} " + " ".join(f"{h:>{len(h) + 1}}" for h, _, _ in columns)
+    print(hdr)
+    print("-" * len(hdr))
+    for row in summary:
+        cells = []
+        for h, key, spec in columns:
+            v = row.get(key)
+            cells.append(f"{'-' if v is None else format(v, spec):>{len(h) + 1}}")
+        print(f"{row['connections']:>5} " + " ".join(cells))
+
+
 def print_tables(doc):
     results = doc["results"]
     by = {(r["path"], r["connections"]): r for r in results}
@@ -123,33 +138,16 @@ def print_tables(doc):
             print(f"{PATH_LABEL[p]:<18} {c:>5} {r['rps']:>10.1f} {lat['p50']:>8.3f} {lat['p99']:>8.3f} "
                   f"{fmt(added, '>8.3f') if added is not None else '-':>8} {errs:>7}{'!' if errs else ' '}"
                   f"{othertxt:>9}  {memtxt}")
-    print()
-    print("Summary (rps ratios; added latency = path p50 - direct p50, ms)")
-    hdr = (f"{'conns':>5} {'Shepherd % nginx':>17} {'Shepherd x LiteLLM':>19} {'LiteLLM % nginx':>16} "
-           f"{'+p50 nginx':>11} {'+p50 Shepherd':>14} {'+p50 LiteLLM':>13}")
-    print(hdr)
-    print("-" * len(hdr))
-    for row in doc["summary"]:
-        def g(k, spec):
-            v = row.get(k)
-            return "-" if v is None else format(v, spec)
-        print(f"{row['connections']:>5} {g('shepherd_pct_of_nginx_rps', '.1f'):>17} {g('shepherd_x_litellm_rps', '.2f'):>19} "
-              f"{g('litellm_pct_of_nginx_rps', '.1f'):>16} {g('nginx_added_p50_ms', '.3f'):>11} "
-              f"{g('shepherd_added_p50_ms', '.3f'):>14} {g('litellm_added_p50_ms', '.3f'):>13}")
+    print_columns("Summary (rps ratios; added latency = path p50 - direct p50, ms)", doc["summary"], [
+        ("Shepherd % nginx", "shepherd_pct_of_nginx_rps", ".1f"), ("Shepherd x LiteLLM", "shepherd_x_litellm_rps", ".2f"),
+        ("LiteLLM % nginx", "litellm_pct_of_nginx_rps", ".1f"), ("+p50 nginx", "nginx_added_p50_ms", ".3f"),
+        ("+p50 Shepherd", "shepherd_added_p50_ms", ".3f"), ("+p50 LiteLLM", "litellm_added_p50_ms", ".3f")])
     if any("floor_rps" in row or "nio_rps" in row for row in doc["summary"]):
-        print()
-        print("The floors (nio: SwiftNIO alone; floor: Hummingbird and Shepherd's upstream pool, nothing else)")
-        hdr = (f"{'conns':>5} {'nio % nginx':>12} {'floor % nginx':>14} {'Shepherd % floor':>17} "
-               f"{'+p50 nio':>9} {'+p50 floor':>11} {'+p50 Shepherd':>14}")
-        print(hdr)
-        print("-" * len(hdr))
-        for row in doc["summary"]:
-            def g(k, spec):
-                v = row.get(k)
-                return "-" if v is None else format(v, spec)
-            print(f"{row['connections']:>5} {g('nio_pct_of_nginx_rps', '.1f'):>12} {g('floor_pct_of_nginx_rps', '.1f'):>14} "
-                  f"{g('shepherd_pct_of_floor_rps', '.1f'):>17} {g('nio_added_p50_ms', '.3f'):>9} "
-                  f"{g('floor_added_p50_ms', '.3f'):>11} {g('shepherd_added_p50_ms', '.3f'):>14}")
+        print_columns("The floors (nio: SwiftNIO alone; floor: Hummingbird and Shepherd's upstream pool, nothing else)",
+                      doc["summary"], [
+            ("nio % nginx", "nio_pct_of_nginx_rps", ".1f"), ("floor % nginx", "floor_pct_of_nginx_rps", ".1f"),
+            ("Shepherd % floor", "shepherd_pct_of_floor_rps", ".1f"), ("+p50 nio", "nio_added_p50_ms", ".3f"),
+            ("+p50 floor", "floor_added_p50_ms", ".3f"), ("+p50 Shepherd", "shepherd_added_p50_ms", ".3f")])
     for s in doc.get("skipped", []):
         print(f"skipped: {s['path']}: {s['reason']}")
     if any(r.get("error_count") for r in results):
