@@ -130,6 +130,8 @@ fi
 for p in $PATHS; do
   case "$p" in direct|nginx|shepherd|litellm) ;; floor|nio) [[ -x "$FLOOR_BIN" ]] || { echo "the floor path needs --floor BIN" >&2; exit 64; } ;; *) echo "unknown path '$p'" >&2; exit 64 ;; esac
 done
+# Absolute: each server runs in a directory of its own.
+[[ -z "$FLOOR_BIN" ]] || FLOOR_BIN=$(cd "$(dirname "$FLOOR_BIN")" && pwd)/$(basename "$FLOOR_BIN")
 [[ " $PATHS " == *" direct "* ]] || echo "note: 'direct' is not in --paths; added latency cannot be computed" >&2
 
 NPROC=$(nproc)

@@ -97,15 +97,14 @@ struct StreamTranscript {
     /// Takes in a whole event; returns false when it must not be forwarded.
     private mutating func take(_ event: ArraySlice<UInt8>) -> Bool {
         if keepsText { return observe(event, reading: .everything) }
-        guard Self.mayCarryUsage(event) else {
-            if Self.mayBeDone(event) { _ = observe(event, reading: .doneOnly) }
-            // Once usage has come, the text will not be wanted.
-            if usage == nil { keepUnread(event) }
-            return true
+        var forwards = true
+        if Self.mayCarryUsage(event) {
+            // Read now: it may be the usage chunk to hold back.
+            forwards = observe(event, reading: .usageAndDone)
+        } else if Self.mayBeDone(event) {
+            _ = observe(event, reading: .doneOnly)
         }
-        // Read now: it may be the usage chunk to hold back. Its text, if any, matters only
-        // when no usage comes, and then it is read in its place among the others.
-        let forwards = observe(event, reading: .usageAndDone)
+        // The text matters only while no usage has come; it is then read in its place.
         if usage == nil { keepUnread(event) }
         return forwards
     }
@@ -126,11 +125,9 @@ struct StreamTranscript {
     /// sends `"usage":null` in every chunk once usage is asked for). Only such an event can
     /// carry usage or be the usage chunk; a false positive merely reads it early.
     static func mayCarryUsage(_ event: ArraySlice<UInt8>) -> Bool {
-        var index = event.startIndex
-        while let quote = event[index...].firstIndex(of: 0x22) {
-            index = quote + 1
-            guard event[index...].starts(with: usageKey) else { continue }
-            index += usageKey.count
+        var from = event.startIndex
+        while var index = end(of: usageKey, in: event[from...]) {
+            from = index
             // `"usage"`, then blanks and the colon, then the value's first byte.
             while index < event.endIndex, event[index] == 0x20 || event[index] == 0x09 || event[index] == 0x3A { index += 1 }
             if index < event.endIndex, event[index] == 0x7B { return true }
@@ -140,12 +137,17 @@ struct StreamTranscript {
 
     /// Whether an event has `[DONE]` in it anywhere, before its lines are looked at.
     static func mayBeDone(_ event: ArraySlice<UInt8>) -> Bool {
-        var index = event.startIndex
-        while let bracket = event[index...].firstIndex(of: 0x5B) {
-            index = bracket + 1
-            if event[index...].starts(with: doneTail) { return true }
+        end(of: done, in: event) != nil
+    }
+
+    /// Where the first occurrence of `marker` in `bytes` ends, found by its first byte.
+    private static func end(of marker: [UInt8], in bytes: ArraySlice<UInt8>) -> Int? {
+        var from = bytes.startIndex
+        while let start = bytes[from...].firstIndex(of: marker[0]) {
+            if bytes[start...].starts(with: marker) { return start + marker.count }
+            from = start + 1
         }
-        return false
+        return nil
     }
 
     /// What ``observe(_:reading:)`` takes from an event's JSON.
@@ -190,7 +192,5 @@ struct StreamTranscript {
 
     private static let dataPrefix = Array("data:".utf8)
     private static let done = Array("[DONE]".utf8)
-    private static let doneTail = Array("DONE]".utf8)
-    /// `usage"`: the key after its opening quote.
-    private static let usageKey = Array(#"usage""#.utf8)
+    private static let usageKey = Array(#""usage""#.utf8)
 }

@@ -21,12 +21,12 @@ import ShepherdServer
 struct FloorProxy {
     static func main() async throws {
         let options = try Options(CommandLine.arguments.dropFirst())
+        let endpoint = try UpstreamEndpoint(url: options.upstream)
         if options.server == "nio" {
-            try NIOFloor.run(port: options.port, upstream: options.upstream)
+            try NIOFloor.run(port: options.port, upstream: endpoint)
             return
         }
         let pool = UpstreamConnectionPool()
-        let endpoint = try UpstreamEndpoint(url: options.upstream)
         let router = Router()
         router.get("/healthz") { _, _ in "ok" }
         router.post("/v1/chat/completions") { request, _ -> Response in
@@ -78,7 +78,7 @@ private struct Options {
     }
 }
 
-private struct UsageError: Error, CustomStringConvertible {
+struct UsageError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
 }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ShepherdProviders
 
 /// `shepherd-floor --server nio`: the same proxy written directly on SwiftNIO's channel
 /// handlers, without Hummingbird and without async/await: each client connection is paired with
@@ -8,8 +9,8 @@ import NIOPosix
 /// passed on as they arrive. It measures what the language and NIO cost, apart from the server
 /// framework and the hops between NIO's callbacks and Swift's tasks.
 enum NIOFloor {
-    static func run(port: Int, upstream: String) throws {
-        guard let address = UpstreamAddress(url: upstream) else { throw FloorUsageError(message: "--upstream must be http://HOST:PORT/PATH") }
+    static func run(port: Int, upstream: UpstreamEndpoint) throws {
+        guard !upstream.usesTLS else { throw UsageError(message: "--server nio speaks plain http:// to its upstream") }
         let group = MultiThreadedEventLoopGroup.singleton
         let server = try ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -18,28 +19,11 @@ enum NIOFloor {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(ClientSideHandler(upstream: address))
+                    try channel.pipeline.syncOperations.addHandler(ClientSideHandler(upstream: upstream))
                 }
             }
             .bind(host: "127.0.0.1", port: port).wait()
         try server.closeFuture.wait()
-    }
-}
-
-struct UpstreamAddress {
-    var host: String
-    var port: Int
-    var path: String
-
-    init?(url: String) {
-        guard url.hasPrefix("http://") else { return nil }
-        let rest = url.dropFirst("http://".count)
-        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-        let authority = rest[..<slash]
-        path = slash == rest.endIndex ? "/" : String(rest[slash...])
-        guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]) else { return nil }
-        host = String(authority[..<colon])
-        self.port = port
     }
 }
 
@@ -49,12 +33,12 @@ private final class ClientSideHandler: ChannelInboundHandler, RemovableChannelHa
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let upstream: UpstreamAddress
+    private let upstream: UpstreamEndpoint
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     private var upstreamChannel: EventLoopFuture<any Channel>?
 
-    init(upstream: UpstreamAddress) {
+    init(upstream: UpstreamEndpoint) {
         self.upstream = upstream
     }
 
@@ -95,11 +79,11 @@ private final class ClientSideHandler: ChannelInboundHandler, RemovableChannelHa
                 .connect(host: upstream.host, port: upstream.port)
         }
         var headers = HTTPHeaders()
-        headers.add(name: "Host", value: "\(upstream.host):\(upstream.port)")
+        headers.add(name: "Host", value: upstream.hostHeader)
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         if let authorization = head.headers.first(name: "Authorization") { headers.add(name: "Authorization", value: authorization) }
-        let request = HTTPRequestHead(version: .http1_1, method: .POST, uri: upstream.path, headers: headers)
+        let request = HTTPRequestHead(version: .http1_1, method: .POST, uri: upstream.target, headers: headers)
         upstreamChannel!.whenComplete { result in
             switch result {
             case .success(let channel):
@@ -144,9 +128,4 @@ private final class UpstreamSideHandler: ChannelInboundHandler, @unchecked Senda
         client.close(promise: nil)
         context.fireChannelInactive()
     }
-}
-
-struct FloorUsageError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }
